@@ -1,0 +1,1 @@
+export default async function demo(): Promise<number> { return 0; }

@@ -1,0 +1,62 @@
+import { Git } from './git.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Redactor } from './redact.ts';
+
+/** Base URLs of external services, overridable for GitHub Enterprise, S3-compatible stores and tests. */
+export interface Endpoints {
+  gemini?: string;
+  github?: string;
+}
+
+/**
+ * Everything with an outside effect, built once by the CLI and handed down: clock, environment,
+ * logger, redactor, git. Modules build no clients of their own from globals.
+ */
+export interface Deps {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  now(): Date;
+  log: Logger;
+  redactor: Redactor;
+  git: Git;
+  endpoints: Endpoints;
+  /** Writes the human-facing report (stdout in the CLI). */
+  out(text: string): void;
+}
+
+export interface DepsOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  now?: () => Date;
+  logLevel?: string;
+  logStream?: { write(line: string): unknown };
+  pretty?: boolean;
+  out?: (text: string) => void;
+  endpoints?: Endpoints;
+}
+
+export function createDeps(options: DepsOptions = {}): Deps {
+  const env = options.env ?? process.env;
+  const redactor = new Redactor(env);
+  const cwd = options.cwd ?? process.cwd();
+  const log = createLogger({
+    level: options.logLevel ?? env.DRIFTGUARD_LOG_LEVEL ?? 'info',
+    redactor,
+    stream: options.logStream,
+    pretty: options.pretty ?? false,
+  });
+  return {
+    env,
+    cwd,
+    now: options.now ?? (() => new Date()),
+    log,
+    redactor,
+    git: new Git(cwd),
+    endpoints: {
+      gemini: env.DRIFTGUARD_GEMINI_URL,
+      github: env.GITHUB_API_URL,
+      ...options.endpoints,
+    },
+    out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
+  };
+}

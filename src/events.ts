@@ -1,0 +1,71 @@
+export const EVENT_NAMES = [
+  'pr_opened',
+  'pr_synchronize',
+  'pr_reopened',
+  'pr_closed',
+  'pr_comment',
+  'push',
+  'schedule',
+  'dispatch',
+  'downstream_result',
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export const PR_EVENTS: readonly EventName[] = ['pr_opened', 'pr_synchronize', 'pr_reopened'];
+
+export function isEventName(value: string): value is EventName {
+  return (EVENT_NAMES as readonly string[]).includes(value);
+}
+
+export interface RepoRef {
+  owner: string;
+  name: string;
+  fullName: string;
+  defaultBranch?: string;
+}
+
+export interface PullRequestRef {
+  number: number;
+  title: string;
+  author: string;
+  headSha: string;
+  baseSha: string;
+  headRef: string;
+  baseRef: string;
+  draft: boolean;
+  merged?: boolean;
+}
+
+export interface CommentRef {
+  id: number;
+  action: 'created' | 'edited' | 'deleted';
+  body: string;
+  author: string;
+  authorType: string;
+  onPullRequest: boolean;
+  issueNumber: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where the change under review comes from: local git refs, or GitHub's diff for a pull request. */
+export type ChangeRef =
+  | { kind: 'git'; cwd: string; base: string; head: string }
+  | { kind: 'none' };
+
+/** One typed event, whatever brought it: the CLI, or a GitHub Actions run. */
+export interface DriftEvent {
+  name: EventName;
+  source: 'cli' | 'github';
+  actor: string;
+  repo?: RepoRef;
+  sha?: string;
+  ref?: string;
+  pr?: PullRequestRef;
+  comment?: CommentRef;
+  change: ChangeRef;
+  /** workflow_dispatch inputs or repository_dispatch client_payload. */
+  inputs?: Record<string, unknown>;
+  /** The raw payload as received, kept for modules that need more than the normalised fields. */
+  payload?: unknown;
+}

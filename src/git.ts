@@ -1,0 +1,78 @@
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { DriftGuardError } from './errors.ts';
+
+const MAX_BUFFER = 64 * 1024 * 1024;
+
+/** Runs git in one working directory; every failure names the command and git's own words. */
+export class Git {
+  constructor(readonly cwd: string) {}
+
+  run(args: readonly string[], options: { allowFail?: boolean } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('git', args, { cwd: this.cwd, maxBuffer: MAX_BUFFER, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } }, (err, stdout, stderr) => {
+        if (err) {
+          if (options.allowFail) return resolve('');
+          const why = (stderr || err.message).trim().split('\n')[0];
+          return reject(new DriftGuardError('git_failed', `git ${args.join(' ')} failed in ${this.cwd}: ${why}`, { cause: err }));
+        }
+        resolve(stdout);
+      });
+    });
+  }
+
+  /** Streams the output of a git command line by line, in bounded memory. */
+  async *lines(args: readonly string[]): AsyncGenerator<string> {
+    const child = spawn('git', args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString();
+    });
+    const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+    const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
+    spawnError.catch(() => undefined);
+    try {
+      const reader = createInterface({ input: child.stdout, crlfDelay: Infinity });
+      for await (const line of reader) yield line;
+      const code = await Promise.race([closed, spawnError]);
+      if (code !== 0) {
+        throw new DriftGuardError('git_failed', `git ${args.join(' ')} failed in ${this.cwd}: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`);
+      }
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
+  }
+
+  async isRepository(): Promise<boolean> {
+    return (await this.run(['rev-parse', '--is-inside-work-tree'], { allowFail: true })).trim() === 'true';
+  }
+
+  async resolve(ref: string): Promise<string> {
+    return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+  }
+
+  /** The repository's default branch: origin's HEAD, else the first of main, master, trunk that exists. */
+  async defaultBranch(): Promise<string> {
+    const remoteHead = (await this.run(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { allowFail: true })).trim();
+    if (remoteHead) return remoteHead;
+    for (const candidate of ['main', 'master', 'trunk', 'origin/main', 'origin/master']) {
+      if ((await this.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], { allowFail: true })).trim()) return candidate;
+    }
+    throw new DriftGuardError('usage', `cannot tell the default branch of ${this.cwd}: no origin/HEAD, main or master; pass --base REF`);
+  }
+
+  async mergeBase(base: string, head: string): Promise<string> {
+    return (await this.run(['merge-base', base, head])).trim();
+  }
+
+  /** The content of a file at a commit, or undefined when it does not exist there. */
+  async show(commit: string, path: string): Promise<string | undefined> {
+    const type = (await this.run(['cat-file', '-t', `${commit}:${path}`], { allowFail: true })).trim();
+    if (type !== 'blob') return undefined;
+    return this.run(['cat-file', 'blob', `${commit}:${path}`]);
+  }
+
+  async listFiles(commit: string): Promise<string[]> {
+    return (await this.run(['ls-tree', '-r', '--name-only', '-z', commit])).split('\0').filter(Boolean);
+  }
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { DriftGuardError } from '../errors.ts';
+import type { ModuleRegistry } from '../module.ts';
+import { closest } from '../suggest.ts';
+import { locate, type PathSegment } from './locate.ts';
+import { formatPath, type PolicyProblem } from './problem.ts';
+import { checkRules } from './rules.ts';
+import { policySchema, type Policy } from './schema.ts';
+
+/** A policy is a short hand-written file; anything larger is a mistake or an attack. */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+/** Aliases may be used for sharing, not for "billion laughs" expansion. */
+const MAX_ALIAS_COUNT = 64;
+
+export interface LoadedPolicy {
+  file: string;
+  policy: Policy;
+  /** sha256 of the file's bytes, recorded in every audit artifact. */
+  hash: string;
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, { _zod: { def: SchemaDef } }>;
+  innerType?: { _zod: { def: SchemaDef } };
+  in?: { _zod: { def: SchemaDef } };
+  valueType?: { _zod: { def: SchemaDef } };
+  element?: { _zod: { def: SchemaDef } };
+}
+
+/** The keys an object schema knows at a path, for "did you mean" suggestions. */
+function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  let def = (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+  const unwrap = () => {
+    for (;;) {
+      const next = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+      if (!next) return;
+      def = next._zod.def;
+    }
+  };
+  unwrap();
+  for (const segment of path) {
+    const next =
+      def.type === 'object' ? def.shape?.[String(segment)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : undefined;
+    if (!next) return [];
+    def = next._zod.def;
+    unwrap();
+  }
+  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) {
+        const hint = closest(key, known);
+        const suffix = hint ? `; did you mean "${hint}"?` : known.length ? `; expected one of ${known.join(', ')}` : '';
+        problems.push({ path: [...path, key], at: 'key', message: `unknown key "${key}"${suffix}` });
+      }
+    } else {
+      problems.push({ path, message: issue.message });
+    }
+  }
+  return problems;
+}
+
+function render(file: string, doc: Document, counter: LineCounter, problems: PolicyProblem[]): string[] {
+  return problems
+    .map((problem) => ({ problem, pos: locate(doc, counter, problem.path, problem.at) }))
+    .sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col)
+    .map(({ problem, pos }) => `${file}:${pos.line}:${pos.col} ${formatPath(problem.path)}: ${problem.message}`);
+}
+
+function invalid(file: string, lines: string[]): DriftGuardError {
+  const count = lines.length === 1 ? '1 problem' : `${lines.length} problems`;
+  return new DriftGuardError('policy_invalid', `${file} is not a valid policy (${count}):`, { details: lines });
+}
+
+async function readPolicyText(file: string): Promise<Buffer> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    throw new DriftGuardError('policy_unreadable', `${file}: cannot read the policy: ${why}`, { cause: err });
+  }
+  if (info.isDirectory()) throw new DriftGuardError('policy_unreadable', `${file}: is a directory, expected a policy file such as ${file}/policy.yaml`);
+  if (!info.isFile()) throw new DriftGuardError('policy_unreadable', `${file}: is not a regular file`);
+  if (info.size > MAX_POLICY_BYTES) {
+    throw new DriftGuardError('policy_unreadable', `${file}: is ${(info.size / 1024 / 1024).toFixed(1)} MiB; a policy may be at most 1 MiB`);
+  }
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new DriftGuardError('policy_unreadable', `${file}: cannot read the policy: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Parses and validates policy text. Every problem is gathered before anything is thrown. */
+export function parsePolicy(file: string, text: string, registry: ModuleRegistry): Policy {
+  if (text.includes('\u0000')) throw invalid(file, [`${file}:1:1 (top level): expected a YAML text file, got binary data`]);
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    throw invalid(file, [`${file}:1:1 (top level): the policy is empty; expected a mapping starting with "version: 1"`]);
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false, strict: true, version: '1.2' });
+  if (doc.errors.length > 0) {
+    throw invalid(
+      file,
+      doc.errors.map((e) => {
+        const pos = counter.linePos(e.pos[0]);
+        return `${file}:${pos.line}:${pos.col} ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw invalid(file, [`${file}:1:1 (top level): ${(err as Error).message} (aliases are limited to ${MAX_ALIAS_COUNT} expansions)`]);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    const got = Array.isArray(data) ? 'a list' : data === null ? 'nothing' : typeof data;
+    throw invalid(file, [`${file}:1:1 (top level): expected a mapping starting with "version: 1", got ${got}`]);
+  }
+  const schema = policySchema(registry);
+  const parsed = schema.safeParse(data, { reportInput: true });
+  if (!parsed.success) throw invalid(file, render(file, doc, counter, zodProblems(parsed.error.issues, schema)));
+  const policy = parsed.data as Policy;
+  const problems = checkRules(policy, registry);
+  if (problems.length > 0) throw invalid(file, render(file, doc, counter, problems));
+  return policy;
+}
+
+export async function loadPolicy(file: string, registry: ModuleRegistry): Promise<LoadedPolicy> {
+  const bytes = await readPolicyText(file);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw invalid(file, [`${file}:1:1 (top level): expected UTF-8 text, got bytes that are not UTF-8`]);
+  }
+  const policy = parsePolicy(file, text.replace(/^\uFEFF/, ''), registry);
+  return { file, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+}
