@@ -1,6 +1,7 @@
 import type { DriftModule, ModuleRegistry } from '../src/module.ts';
+import { docSync } from './doc-sync/index.ts';
 
 /** Every module DriftGuard ships, by policy id. Adding a module is one folder and one line here. */
-const modules: readonly DriftModule<any>[] = [];
+const modules: readonly DriftModule<any>[] = [docSync];
 
 export const REGISTRY: ModuleRegistry = new Map(modules.map((m) => [m.id, m]));

@@ -48,8 +48,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   demo: {
     summary: 'Run a pull request check on a bundled example repository (no network, no token)',
-    usage: 'driftguard demo [--format text|json|markdown] [--keep DIR]',
-    options: { ...common, format: { type: 'string', short: 'f' }, keep: { type: 'string' } },
+    usage: 'driftguard demo [--format text|json|markdown] [--dir DIR]',
+    options: { ...common, format: { type: 'string', short: 'f' }, dir: { type: 'string' } },
     load: () => import('./commands/demo.ts'),
   },
 };

@@ -228,7 +228,7 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
   const { policy, registry, event, dryRun, deps, runId } = options;
   const started = Date.now();
   const path: string[] = [];
-  const log = deps.log.child({ runId, event: event.name });
+  const log = deps.log.child({ runId, event: event.name, actor: event.actor, dryRun });
 
   const runtime: EngineRuntime = {
     async runStep({ module: id }, signal) {
@@ -236,7 +236,7 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       const config = policy.modules[id] ?? { on_fail: 'block', timeout: '10m' };
       const stepLog = log.child({ module: id });
       const ctx: StepContext<object> = { runId, event, config: config as never, policy, dryRun, deps, log: stepLog, signal, now: deps.now() };
-      stepLog.info({ dryRun }, 'step started');
+      stepLog.info({ sha: event.pr?.headSha ?? event.sha }, 'step started');
       const planned = await module.plan(ctx);
       const outcome = !dryRun && module.apply && planned.actions.some((a) => a.status === 'planned') ? await module.apply(planned, ctx) : planned;
       for (const decision of outcome.decisions) stepLog.info({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');

@@ -80,7 +80,7 @@ export interface DriftModule<C extends object = object> {
   readonly summary: string;
   readonly events: readonly EventName[];
   readonly config: z.ZodObject<z.ZodRawShape>;
-  validate?(config: C & CommonConfig): SliceProblem[];
+  validate?(config: C & CommonConfig): SliceProblem[] | Promise<SliceProblem[]>;
   plan(ctx: StepContext<C>): Promise<StepOutcome>;
   apply?(planned: StepOutcome, ctx: StepContext<C>): Promise<StepOutcome>;
 }

@@ -70,6 +70,21 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): Po
   return problems;
 }
 
+/** The sections of a policy that parse on their own; sections that do not are left empty. */
+function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<string, unknown>): Policy {
+  const workflows = schema.shape.workflows.safeParse(data.workflows);
+  const modules: Policy['modules'] = {};
+  const rawModules = (data.modules ?? {}) as Record<string, unknown>;
+  const slices = (schema.shape.modules as unknown as { unwrap(): { shape: Record<string, z.ZodType> } }).unwrap().shape;
+  if (rawModules && typeof rawModules === 'object') {
+    for (const [id, slice] of Object.entries(slices)) {
+      const result = slice.safeParse(rawModules[id]);
+      if (result.success) modules[id] = result.data as Policy['modules'][string];
+    }
+  }
+  return { version: 1, dry_run: true, audit: { dir: '.artifacts' }, log: { level: 'info' }, workflows: workflows.success ? workflows.data : {}, modules };
+}
+
 function render(file: string, doc: Document, counter: LineCounter, problems: PolicyProblem[]): string[] {
   return problems
     .map((problem) => ({ problem, pos: locate(doc, counter, problem.path, problem.at) }))
@@ -104,7 +119,7 @@ async function readPolicyText(file: string): Promise<Buffer> {
 }
 
 /** Parses and validates policy text. Every problem is gathered before anything is thrown. */
-export function parsePolicy(file: string, text: string, registry: ModuleRegistry): Policy {
+export async function parsePolicy(file: string, text: string, registry: ModuleRegistry): Promise<Policy> {
   if (text.includes('\u0000')) throw invalid(file, [`${file}:1:1 (top level): expected a YAML text file, got binary data`]);
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
     throw invalid(file, [`${file}:1:1 (top level): the policy is empty; expected a mapping starting with "version: 1"`]);
@@ -132,11 +147,12 @@ export function parsePolicy(file: string, text: string, registry: ModuleRegistry
   }
   const schema = policySchema(registry);
   const parsed = schema.safeParse(data, { reportInput: true });
-  if (!parsed.success) throw invalid(file, render(file, doc, counter, zodProblems(parsed.error.issues, schema)));
-  const policy = parsed.data as Policy;
-  const problems = checkRules(policy, registry);
+  const problems = parsed.success ? [] : zodProblems(parsed.error.issues, schema);
+  // Semantic rules run even when other parts failed, on whatever sections did parse, so that
+  // one run reports every problem.
+  problems.push(...(await checkRules(parsed.success ? (parsed.data as Policy) : partialPolicy(schema, data as Record<string, unknown>), registry)));
   if (problems.length > 0) throw invalid(file, render(file, doc, counter, problems));
-  return policy;
+  return parsed.data as Policy;
 }
 
 export async function loadPolicy(file: string, registry: ModuleRegistry): Promise<LoadedPolicy> {
@@ -147,6 +163,6 @@ export async function loadPolicy(file: string, registry: ModuleRegistry): Promis
   } catch {
     throw invalid(file, [`${file}:1:1 (top level): expected UTF-8 text, got bytes that are not UTF-8`]);
   }
-  const policy = parsePolicy(file, text.replace(/^\uFEFF/, ''), registry);
+  const policy = await parsePolicy(file, text.replace(/^\uFEFF/, ''), registry);
   return { file, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }

@@ -5,7 +5,7 @@ import type { PolicyProblem } from './problem.ts';
 import type { Policy } from './schema.ts';
 
 /** A semantic rule: what zod cannot see, e.g. names that must refer to something that exists. */
-type Rule = (policy: Policy, registry: ModuleRegistry) => PolicyProblem[];
+type Rule = (policy: Policy, registry: ModuleRegistry) => PolicyProblem[] | Promise<PolicyProblem[]>;
 
 const knownEvents: Rule = (policy) =>
   Object.keys(policy.workflows)
@@ -35,12 +35,12 @@ const knownSteps: Rule = (policy, registry) => {
   return problems;
 };
 
-const moduleRules: Rule = (policy, registry) => {
+const moduleRules: Rule = async (policy, registry) => {
   const problems: PolicyProblem[] = [];
   for (const [id, module] of registry) {
     const slice = policy.modules[id];
     if (!slice || !module.validate) continue;
-    for (const problem of module.validate(slice as never)) {
+    for (const problem of await module.validate(slice as never)) {
       problems.push({ path: ['modules', id, ...problem.path], message: problem.message });
     }
   }
@@ -49,6 +49,6 @@ const moduleRules: Rule = (policy, registry) => {
 
 export const RULES: readonly Rule[] = [knownEvents, knownSteps, moduleRules];
 
-export function checkRules(policy: Policy, registry: ModuleRegistry): PolicyProblem[] {
-  return RULES.flatMap((rule) => rule(policy, registry));
+export async function checkRules(policy: Policy, registry: ModuleRegistry): Promise<PolicyProblem[]> {
+  return (await Promise.all(RULES.map((rule) => rule(policy, registry)))).flat();
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { CommonModuleConfig, LogLevel } from './types.ts';
 
@@ -46,5 +47,9 @@ export interface Policy {
 
 export function policyJsonSchema(registry: ModuleRegistry): Record<string, unknown> {
   const schema = z.toJSONSchema(policySchema(registry), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // The loader checks workflow names semantically (with suggestions); editors get the same names as enums.
+  const workflows = (schema.properties as Record<string, Record<string, unknown>>).workflows!;
+  workflows.propertyNames = { enum: [...EVENT_NAMES] };
+  workflows.additionalProperties = { type: 'array', maxItems: 32, items: { enum: [...registry.keys()] } };
   return { ...schema, title: 'DriftGuard policy' };
 }

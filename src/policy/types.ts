@@ -39,7 +39,7 @@ z.config({ customError: describeIssue });
 
 export const Duration = z
   .string({ error: (iss) => `expected ${DURATION_HINT}, got ${show(iss.input)}` })
-  .regex(DURATION_PATTERN, { error: (iss) => `expected ${DURATION_HINT}, got ${show(iss.input)}` })
+  .regex(DURATION_PATTERN, { error: (iss) => `expected ${DURATION_HINT}, got ${show(iss.input)}`, abort: true })
   .refine((text) => parseDuration(text) !== undefined, { error: (iss) => `expected a duration above zero, got ${show(iss.input)}` })
   .describe('A duration: digits followed by ms, s, m, h, d or w, e.g. "24h", "90m", "1h30m", "7d".');
 export type Duration = z.infer<typeof Duration>;

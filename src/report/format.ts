@@ -50,7 +50,7 @@ export function formatText(result: RunResult, extra: { auditFile?: string } = {}
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/@/g, '@\u200b');
+  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/@(?=[A-Za-z0-9-])/g, '@\u200b');
 }
 
 export function formatMarkdown(result: RunResult, extra: { auditFile?: string } = {}): string {

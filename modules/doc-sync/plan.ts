@@ -1,0 +1,133 @@
+import { changeSourceFor } from '../../src/change.ts';
+import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
+import { durationMs } from '../../src/policy/types.ts';
+import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
+import { parseDiff } from './diff.ts';
+import { allowMatcher, loadDocs } from './docs.ts';
+import { runGuard, type FileHit } from './guard.ts';
+import { compileRule } from './rules.ts';
+import type { DocSyncConfig } from './schema.ts';
+
+function searched(files: readonly string[], globs: readonly string[]): string {
+  if (files.length === 0) return `no doc files matched ${globs.join(', ')}`;
+  const shown = files.slice(0, 5).join(', ');
+  return files.length > 5 ? `${shown} and ${files.length - 5} more` : shown;
+}
+
+/** One finding per name: the first place it appears, with a count of the others. */
+function firstPerName(hits: readonly FileHit[]): Array<FileHit & { others: number }> {
+  const byName = new Map<string, FileHit & { others: number }>();
+  for (const hit of hits) {
+    const seen = byName.get(hit.name);
+    if (seen) seen.others++;
+    else byName.set(hit.name, { ...hit, others: 0 });
+  }
+  return [...byName.values()];
+}
+
+export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<StepOutcome> {
+  const { config, deps, log } = ctx;
+  const change = await changeSourceFor(ctx.event.change, deps.git);
+  const docs = await loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs);
+  const allowed = allowMatcher(config.allow);
+  const rules = config.rules.map(compileRule);
+
+  const apiKey = deps.env[config.ai.api_key_env];
+  const aiWanted = config.ai.enabled;
+  const aiPossible = aiWanted && Boolean(apiKey);
+  const budgetChars = config.ai.max_input_tokens * 4;
+
+  const guard = await runGuard(parseDiff(change.diffLines()), {
+    config,
+    rules,
+    readHead: (p) => change.readHead(p),
+    keepChars: aiPossible ? budgetChars * 2 : 0,
+  });
+
+  const decisions: Decision[] = [];
+  const undocumented: FileHit[] = [];
+  for (const hit of firstPerName(guard.hits)) {
+    if (allowed(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: 'on the policy allowlist' });
+    else if (docs.mentions(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: `mentioned in ${docs.files.join(', ')}` });
+    else undocumented.push(hit);
+  }
+  const where = searched(docs.files, config.docs);
+  const findings: Finding[] = firstPerName(undocumented).map((hit) => ({
+    rule: hit.detector,
+    source: hit.detector,
+    severity: 'error',
+    title: hit.name,
+    file: hit.file,
+    line: hit.line,
+    message: `new ${hit.kind} ${hit.name} is not mentioned in the docs (searched ${where})${hit.others ? `; used in ${hit.others} more place${hit.others > 1 ? 's' : ''}` : ''}`,
+  }));
+  for (const f of findings) decisions.push({ subject: f.title, decision: 'undocumented', reason: `${f.file}:${f.line} (${f.rule})` });
+
+  let ai: AiResult | undefined;
+  let aiReason: string | undefined;
+  if (!aiWanted) aiReason = 'AI disabled in the policy';
+  else if (!apiKey) aiReason = `${config.ai.api_key_env} is not set`;
+  else if (guard.addedLines === 0) aiReason = 'the change adds no readable lines';
+  else {
+    const prompt = buildPrompt(guard, guard.hits, docs.outline, config.ai);
+    const client = await createGeminiClient(apiKey!, deps.endpoints.gemini, durationMs(config.ai.timeout));
+    ai = await askGemini({ client, prompt, guard, config: config.ai, log, signal: ctx.signal });
+    if (ai.status === 'unavailable') aiReason = ai.reason;
+  }
+
+  let aiAdded = 0;
+  if (ai?.status === 'ok') {
+    const byName = new Map(findings.map((f) => [f.title, f]));
+    for (const found of ai.findings) {
+      const existing = byName.get(found.name);
+      if (existing) {
+        // The AI may enrich a guard finding; it can never remove or downgrade one.
+        existing.suggestion ??= found.suggested_doc;
+        continue;
+      }
+      if (allowed(found.name) || docs.mentions(found.name)) continue;
+      const finding: Finding = {
+        rule: 'ai',
+        source: 'ai',
+        severity: config.ai.blocking ? 'error' : 'warning',
+        title: found.name,
+        file: found.file,
+        line: found.line,
+        message: `new ${found.kind} ${found.name} is not mentioned in the docs (searched ${where}): ${found.reason}`,
+        suggestion: found.suggested_doc,
+      };
+      findings.push(finding);
+      byName.set(found.name, finding);
+      decisions.push({ subject: found.name, decision: 'undocumented', reason: `${found.file}:${found.line} (ai)` });
+      aiAdded++;
+    }
+  }
+
+  const limited = findings.slice(0, config.max_findings);
+  const blocking = limited.filter((f) => f.severity === 'error').length;
+  const engine = ai?.status === 'ok' ? 'regex+ai' : 'regex';
+  const aiNote = ai?.status === 'ok' ? `AI added ${aiAdded}, dropped ${ai.dropped} pointing outside the change` : `AI not used: ${aiReason}`;
+  const summary =
+    findings.length === 0
+      ? `no undocumented changes (${guard.files.length} files, ${guard.addedLines} added lines; ${aiNote})`
+      : `${findings.length} undocumented change${findings.length > 1 ? 's' : ''} (${aiNote})`;
+  if (aiWanted && ai?.status !== 'ok') log.warn({ why: aiReason }, 'AI not used; the regex guard stands alone');
+
+  return {
+    verdict: blocking > 0 ? 'fail' : 'pass',
+    summary,
+    findings: limited,
+    actions: [],
+    decisions,
+    data: {
+      engine,
+      ai: ai?.status === 'ok'
+        ? { used: true, model: ai.model, added: aiAdded, dropped: ai.dropped, leftOut: ai.leftOut }
+        : { used: false, reason: aiReason, leftOut: ai?.leftOut ?? [] },
+      docsSearched: docs.files,
+      files: guard.files,
+      addedLines: guard.addedLines,
+      truncated: findings.length > limited.length ? findings.length - limited.length : 0,
+    },
+  };
+}

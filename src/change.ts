@@ -1,0 +1,35 @@
+import type { ChangeRef } from './events.ts';
+import { DriftGuardError } from './errors.ts';
+import type { Git } from './git.ts';
+
+/** The change under review: its unified diff, streamed, and the files at its head. */
+export interface ChangeSource {
+  readonly base: string;
+  readonly head: string;
+  diffLines(): AsyncIterable<string>;
+  readHead(path: string): Promise<string | undefined>;
+  listHeadFiles(): Promise<string[]>;
+}
+
+export function gitChange(git: Git, base: string, head: string): ChangeSource {
+  let listing: Promise<string[]> | undefined;
+  return {
+    base,
+    head,
+    diffLines: () =>
+      git.lines(['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--unified=3', '-M', '--src-prefix=a/', '--dst-prefix=b/', base, head, '--']),
+    readHead: (path) => git.show(head, path),
+    listHeadFiles: () => (listing ??= git.listFiles(head)),
+  };
+}
+
+export async function changeSourceFor(ref: ChangeRef, git: Git): Promise<ChangeSource> {
+  if (ref.kind !== 'git') throw new DriftGuardError('usage', 'this event carries no change to read (expected a pull request)');
+  for (const [what, sha] of [['base', ref.base], ['head', ref.head]] as const) {
+    const found = await git.resolve(sha).catch(() => '');
+    if (!found) {
+      throw new DriftGuardError('git_failed', `the ${what} commit ${sha.slice(0, 12)} is not in the local clone at ${git.cwd}; check out with full history (actions/checkout with fetch-depth: 0)`);
+    }
+  }
+  return gitChange(git, ref.base, ref.head);
+}
