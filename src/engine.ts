@@ -248,12 +248,23 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
     },
   };
 
-  const actor = createActor(buildMachine(policy, registry, runtime), { input: { event } });
+  const visit = (snapshot: SnapshotFrom<AnyStateMachine>) => {
+    const name = stateName(snapshot);
+    if (!name.endsWith('.finished') && path[path.length - 1] !== name) path.push(name);
+  };
+  const machine = buildMachine(policy, registry, runtime);
+  path.push(String(machine.config.initial));
+  const actor = createActor(machine, {
+    input: { event },
+    // Microsteps include the transient states (routing, deciding) that plain snapshots skip.
+    inspect: (inspection) => {
+      if (inspection.type === '@xstate.microstep' && (inspection.actorRef as { src?: unknown }).src === machine) visit(inspection.snapshot as SnapshotFrom<AnyStateMachine>);
+    },
+  });
   const finished = new Promise<SnapshotFrom<AnyStateMachine>>((resolve, reject) => {
     actor.subscribe({
       next(snapshot) {
-        const name = stateName(snapshot);
-        if (path[path.length - 1] !== name) path.push(name);
+        visit(snapshot);
         if (snapshot.status === 'done') resolve(snapshot);
       },
       error: reject,

@@ -54,7 +54,7 @@ export function isDriftGuardError(err: unknown): err is DriftGuardError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    const prefix = typeof code === 'string' && !err.message.includes(code) ? `${code}: ` : '';
+    const prefix = typeof code === 'string' && !(err instanceof DriftGuardError) && !err.message.includes(code) ? `${code}: ` : '';
     return `${prefix}${err.message}`.split('\n')[0] ?? String(err);
   }
   return String(err);

@@ -45,14 +45,14 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
   });
 
   const decisions: Decision[] = [];
-  const undocumented: FileHit[] = [];
+  const undocumented: Array<FileHit & { others: number }> = [];
   for (const hit of firstPerName(guard.hits)) {
     if (allowed(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: 'on the policy allowlist' });
     else if (docs.mentions(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: `mentioned in ${docs.files.join(', ')}` });
     else undocumented.push(hit);
   }
   const where = searched(docs.files, config.docs);
-  const findings: Finding[] = firstPerName(undocumented).map((hit) => ({
+  const findings: Finding[] = undocumented.map((hit) => ({
     rule: hit.detector,
     source: hit.detector,
     severity: 'error',

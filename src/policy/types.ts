@@ -19,6 +19,7 @@ export function describeIssue(iss: z.core.$ZodRawIssue): string | undefined {
       if (iss.input === undefined) return `is required (expected ${iss.expected})`;
       return `expected ${iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : iss.expected}, got ${show(iss.input)}`;
     case 'invalid_value':
+      if (iss.input === undefined) return `is required (expected ${iss.values.map((v) => JSON.stringify(v)).join(' or ')})`;
       return `expected ${iss.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${show(iss.input)}`;
     case 'too_small':
       if (iss.origin === 'string') return `expected at least ${String(iss.minimum)} characters, got ${show(iss.input)}`;
