@@ -6,7 +6,8 @@ import type { Git } from './git.ts';
 export interface ChangeSource {
   readonly base: string;
   readonly head: string;
-  diffLines(): AsyncIterable<string>;
+  /** The unified diff as raw chunks of text, streamed. */
+  diffChunks(): AsyncIterable<Buffer>;
   readHead(path: string): Promise<string | undefined>;
   listHeadFiles(): Promise<string[]>;
 }
@@ -16,8 +17,8 @@ export function gitChange(git: Git, base: string, head: string): ChangeSource {
   return {
     base,
     head,
-    diffLines: () =>
-      git.lines(['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--unified=3', '-M', '--src-prefix=a/', '--dst-prefix=b/', base, head, '--']),
+    diffChunks: () =>
+      git.stream(['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--unified=3', '-M', '--src-prefix=a/', '--dst-prefix=b/', base, head, '--']),
     readHead: (path) => git.show(head, path),
     listHeadFiles: () => (listing ??= git.listFiles(head)),
   };

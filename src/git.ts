@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { DriftGuardError } from './errors.ts';
 
 const MAX_BUFFER = 64 * 1024 * 1024;
@@ -21,22 +20,23 @@ export class Git {
     });
   }
 
-  /** Streams the output of a git command line by line, in bounded memory. */
-  async *lines(args: readonly string[]): AsyncGenerator<string> {
+  /** Streams the output of a git command in chunks, in bounded memory; a failure names git's words. */
+  async *stream(args: readonly string[]): AsyncGenerator<Buffer> {
     const child = spawn('git', args, { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString();
     });
-    const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-    const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
-    spawnError.catch(() => undefined);
+    const closed = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1));
+    });
+    closed.catch(() => undefined);
     try {
-      const reader = createInterface({ input: child.stdout, crlfDelay: Infinity });
-      for await (const line of reader) yield line;
-      const code = await Promise.race([closed, spawnError]);
+      for await (const chunk of child.stdout) yield chunk as Buffer;
+      const code = await closed;
       if (code !== 0) {
-        throw new DriftGuardError('git_failed', `git ${args.join(' ')} failed in ${this.cwd}: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`);
+        throw new DriftGuardError('git_failed', `git ${args.join(' ')} failed in ${this.cwd}: ${stderr.trim().split('\n')[0] || `exit ${code}`}`);
       }
     } finally {
       if (child.exitCode === null) child.kill();

@@ -14,7 +14,7 @@ function write(name: string, content: string): string {
 }
 
 function payload(event: string, action?: string): Record<string, unknown> {
-  const group = (examples as Array<{ name: string; examples: Array<Record<string, unknown>> }>).find((e) => e.name === event)!;
+  const group = (examples as unknown as Array<{ name: string; examples: Array<Record<string, unknown>> }>).find((e) => e.name === event)!;
   const found = group.examples.find((e) => action === undefined || e.action === action)!;
   return structuredClone(found);
 }

@@ -32,7 +32,7 @@ describe('secrets never reach output, logs or artifacts', () => {
 
   it('plants canaries in the environment and the payload and finds them nowhere', async () => {
     writeFileSync(join(repo.dir, 'policy.yaml'), 'version: 1\naudit: { dir: audit }\nworkflows:\n  pr_opened: [doc_sync]\n');
-    const event = structuredClone((examples as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!);
+    const event = structuredClone((examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!);
     event.pull_request.base.sha = repo.git('rev-parse', 'main').trim();
     event.pull_request.head.sha = repo.git('rev-parse', 'HEAD').trim();
     event.pull_request.title = `leak ${CANARY_TOKEN}`;

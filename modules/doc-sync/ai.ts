@@ -3,7 +3,7 @@ import { describeError } from '../../src/errors.ts';
 import { withRetry, httpStatusOf } from '../../src/retry.ts';
 import type { Logger } from '../../src/log.ts';
 import { durationMs } from '../../src/policy/types.ts';
-import type { FileHit, GuardResult, HunkRecord } from './guard.ts';
+import type { GuardResult, HunkRecord } from './guard.ts';
 import { isAddedLine } from './guard.ts';
 import type { AiConfig } from './schema.ts';
 
@@ -64,10 +64,9 @@ const CHARS_PER_TOKEN = 4;
  * Shrinks the change to the token budget, deterministically: hunks the guard flagged first, then
  * code, then the rest, each group in diff order. What does not fit is listed by name.
  */
-export function buildPrompt(guard: GuardResult, hits: readonly FileHit[], outline: readonly string[], config: AiConfig): Prompt {
+export function buildPrompt(guard: GuardResult, outline: readonly string[], config: AiConfig): Prompt {
   const budget = config.max_input_tokens * CHARS_PER_TOKEN;
-  const flagged = (h: HunkRecord) => hits.some((hit) => hit.file === h.file && h.lines.some((l) => l.added && l.line === hit.line));
-  const rank = (h: HunkRecord) => (flagged(h) ? 0 : h.code ? 1 : 2);
+  const rank = (h: HunkRecord) => (h.flagged ? 0 : h.code ? 1 : 2);
   const ordered = guard.hunks.map((h, i) => ({ h, i })).sort((a, b) => rank(a.h) - rank(b.h) || a.i - b.i);
   const outlineText = outline.slice(0, 200).join('\n');
   let used = outlineText.length + 1500;

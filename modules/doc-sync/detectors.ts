@@ -167,30 +167,32 @@ export class FileScanner {
   }
 
   private destructuring(line: number, text: string, added: boolean, hits: Hit[]): void {
-    if (added && text.includes('{') && text.includes('}')) {
-      for (const match of text.matchAll(JS_DESTRUCTURE_ONE)) {
-        for (const name of destructuredNames(match[1]!)) hits.push({ name, line, detector: 'js.destructure-env', kind: 'environment variable' });
-      }
-    }
-    if (this.pending) {
-      const close = JS_DESTRUCTURE_CLOSE.exec(text);
-      if (close) {
-        for (const held of [...this.pending.lines, { line, text: close[1]!, added }]) {
-          if (!held.added) continue;
-          for (const name of destructuredNames(held.text)) hits.push({ name, line: held.line, detector: 'js.destructure-env', kind: 'environment variable' });
+    if (!this.pending) {
+      // Cheap substring checks first: this runs on every line of every JS/TS file in the change.
+      const open = text.indexOf('{');
+      if (open === -1 || !(text.includes('const') || text.includes('let') || text.includes('var'))) return;
+      if (added && text.includes('env', open) && text.includes('}', open)) {
+        for (const match of text.matchAll(JS_DESTRUCTURE_ONE)) {
+          for (const name of destructuredNames(match[1]!)) hits.push({ name, line, detector: 'js.destructure-env', kind: 'environment variable' });
         }
-        this.pending = undefined;
-        return;
       }
-      if (text.includes('}') || this.pending.lines.length >= MAX_DESTRUCTURE_LINES) {
-        this.pending = undefined;
-      } else {
-        this.pending.lines.push({ line, text, added });
-        return;
-      }
+      if (text.includes('}', open)) return;
+      const start = JS_DESTRUCTURE_OPEN.exec(text);
+      if (start) this.pending = { lines: [{ line, text: start[1]!, added }] };
+      return;
     }
-    const open = JS_DESTRUCTURE_OPEN.exec(text);
-    if (open) this.pending = { lines: [{ line, text: open[1]!, added }] };
+    const close = text.includes('}') ? JS_DESTRUCTURE_CLOSE.exec(text) : null;
+    if (close) {
+      for (const held of [...this.pending.lines, { line, text: close[1]!, added }]) {
+        if (!held.added) continue;
+        for (const name of destructuredNames(held.text)) hits.push({ name, line: held.line, detector: 'js.destructure-env', kind: 'environment variable' });
+      }
+      this.pending = undefined;
+    } else if (text.includes('}') || text.includes('{') || this.pending.lines.length >= MAX_DESTRUCTURE_LINES) {
+      this.pending = undefined;
+    } else {
+      this.pending.lines.push({ line, text, added });
+    }
   }
 
   private dockerfile(line: number, text: string, added: boolean, hits: Hit[]): void {

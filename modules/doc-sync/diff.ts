@@ -1,9 +1,8 @@
-/** One line event of a unified diff, on the new side of the change. */
+/** One event of a unified diff, on the new side of the change. */
 export type DiffEvent =
   | { type: 'file'; path: string; oldPath: string | undefined; status: 'added' | 'modified' | 'deleted' | 'renamed'; binary: boolean }
   | { type: 'hunk'; path: string; newStart: number; newCount: number; header: string }
-  | { type: 'line'; path: string; kind: 'add' | 'context'; line: number; text: string }
-  | { type: 'end' };
+  | { type: 'line'; path: string; kind: 'add' | 'context'; line: number; text: string };
 
 /** Undoes git's C-style quoting of unusual paths ("a/caf\303\251"). */
 export function unquotePath(raw: string): string {
@@ -28,84 +27,112 @@ export function unquotePath(raw: string): string {
 }
 
 function stripPrefix(path: string): string {
-  const unquoted = unquotePath(path.trim());
-  return unquoted.replace(/^[ab]\//, '');
+  return unquotePath(path.trim()).replace(/^[ab]\//, '');
 }
 
-const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@(.*)$/;
+const HUNK = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
+const DIFF_GIT = /^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)$/;
 
 /**
- * Turns the lines of `git diff` (or a GitHub .diff) into events, one line at a time, so that a
- * diff of any size streams through in bounded memory. Deleted lines are dropped: only what the
- * change adds, and its context, is of interest.
+ * A push parser for `git diff` output: feed it lines, it calls `emit` synchronously for each event.
+ * It holds one file header at a time, so a diff of any size goes through in bounded memory.
+ * Deleted lines are dropped: only what the change adds, and its context, is of interest.
  */
-export async function* parseDiff(lines: AsyncIterable<string> | Iterable<string>): AsyncGenerator<DiffEvent> {
-  let current: Extract<DiffEvent, { type: 'file' }> | undefined;
-  let pendingHeader = false;
-  let newLine = 0;
-  let remainingNew = 0;
-  let remainingOld = 0;
-  let inHunk = false;
+export class DiffParser {
+  private current: Extract<DiffEvent, { type: 'file' }> | undefined;
+  private headerPending = false;
+  private newLine = 0;
+  private remainingNew = 0;
+  private remainingOld = 0;
 
-  const flushFile = function* () {
-    if (current && pendingHeader) yield current;
-    pendingHeader = false;
-  };
+  constructor(private readonly emit: (event: DiffEvent) => void) {}
 
-  for await (const raw of lines) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (inHunk && (remainingNew > 0 || remainingOld > 0)) {
-      const mark = line[0];
-      if (mark === '+') {
-        yield { type: 'line', path: current!.path, kind: 'add', line: newLine++, text: line.slice(1) };
-        remainingNew--;
-        continue;
+  line(raw: string): void {
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    if (this.remainingNew > 0 || this.remainingOld > 0) {
+      const mark = line.charCodeAt(0);
+      if (mark === 43 /* + */) {
+        this.emit({ type: 'line', path: this.current!.path, kind: 'add', line: this.newLine++, text: line.slice(1) });
+        this.remainingNew--;
+        return;
       }
-      if (mark === ' ' || line === '') {
-        yield { type: 'line', path: current!.path, kind: 'context', line: newLine++, text: line.slice(1) };
-        remainingNew--;
-        remainingOld--;
-        continue;
+      if (mark === 32 /* space */ || line === '') {
+        this.emit({ type: 'line', path: this.current!.path, kind: 'context', line: this.newLine++, text: line.slice(1) });
+        this.remainingNew--;
+        this.remainingOld--;
+        return;
       }
-      if (mark === '-') {
-        remainingOld--;
-        continue;
+      if (mark === 45 /* - */) {
+        this.remainingOld--;
+        return;
       }
-      if (mark === '\\') continue;
+      if (mark === 92 /* \ */) return;
+      this.remainingNew = this.remainingOld = 0;
     }
-    if (line.startsWith('\\')) continue;
-    inHunk = false;
+    if (line.startsWith('\\')) return;
     if (line.startsWith('diff --git ')) {
-      yield* flushFile();
-      const m = /^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)$/.exec(line);
+      this.flushHeader();
+      const m = DIFF_GIT.exec(line);
       const path = m ? stripPrefix(m[2]!) : line.slice(11).split(' b/').pop() ?? '';
-      current = { type: 'file', path, oldPath: m ? stripPrefix(m[1]!) : undefined, status: 'modified', binary: false };
-      pendingHeader = true;
-      continue;
+      this.current = { type: 'file', path, oldPath: m ? stripPrefix(m[1]!) : undefined, status: 'modified', binary: false };
+      this.headerPending = true;
+      return;
     }
-    if (!current) continue;
-    if (line.startsWith('new file mode')) current.status = 'added';
-    else if (line.startsWith('deleted file mode')) current.status = 'deleted';
+    const file = this.current;
+    if (!file) return;
+    if (line.startsWith('new file mode')) file.status = 'added';
+    else if (line.startsWith('deleted file mode')) file.status = 'deleted';
     else if (line.startsWith('rename to ')) {
-      current.status = 'renamed';
-      current.path = unquotePath(line.slice(10));
-    } else if (line.startsWith('Binary files ') || line.startsWith('GIT binary patch')) current.binary = true;
+      file.status = 'renamed';
+      file.path = unquotePath(line.slice(10));
+    } else if (line.startsWith('Binary files ') || line.startsWith('GIT binary patch')) file.binary = true;
     else if (line.startsWith('+++ ')) {
       const target = line.slice(4);
-      if (target === '/dev/null') current.status = 'deleted';
-      else current.path = stripPrefix(target);
+      if (target === '/dev/null') file.status = 'deleted';
+      else file.path = stripPrefix(target);
     } else if (line.startsWith('@@')) {
       const m = HUNK.exec(line);
-      if (!m) continue;
-      yield* flushFile();
-      newLine = Number(m[1]);
-      remainingNew = m[2] === undefined ? 1 : Number(m[2]);
-      const oldCount = /^@@ -\d+(?:,(\d+))?/.exec(line)?.[1];
-      remainingOld = oldCount === undefined ? 1 : Number(oldCount);
-      inHunk = true;
-      yield { type: 'hunk', path: current.path, newStart: newLine, newCount: remainingNew, header: m[3]?.trim() ?? '' };
+      if (!m) return;
+      this.flushHeader();
+      this.remainingOld = m[1] === undefined ? 1 : Number(m[1]);
+      this.newLine = Number(m[2]);
+      this.remainingNew = m[3] === undefined ? 1 : Number(m[3]);
+      this.emit({ type: 'hunk', path: file.path, newStart: this.newLine, newCount: this.remainingNew, header: m[4]?.trim() ?? '' });
     }
   }
-  yield* flushFile();
-  yield { type: 'end' };
+
+  end(): void {
+    this.flushHeader();
+  }
+
+  private flushHeader(): void {
+    if (this.current && this.headerPending) this.emit(this.current);
+    this.headerPending = false;
+  }
+}
+
+/** Splits a stream of text chunks into lines, without holding more than one partial line. */
+export async function forEachLine(chunks: AsyncIterable<string | Buffer>, onLine: (line: string) => void): Promise<void> {
+  let rest = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of chunks) {
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      onLine(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.decode();
+  if (rest !== '') onLine(rest);
+}
+
+/** Parses a whole diff given as lines (tests and small inputs). */
+export function parseDiffLines(lines: Iterable<string>): DiffEvent[] {
+  const events: DiffEvent[] = [];
+  const parser = new DiffParser((e) => events.push(e));
+  for (const line of lines) parser.line(line);
+  parser.end();
+  return events;
 }

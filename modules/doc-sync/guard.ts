@@ -1,12 +1,14 @@
 import picomatch from 'picomatch';
 import { FileScanner, isCompose, isShell, isWorkflow, type Hit } from './detectors.ts';
-import type { DiffEvent } from './diff.ts';
+import { DiffParser, forEachLine, type DiffEvent } from './diff.ts';
 import { matchAll, type CompiledRule } from './rules.ts';
 import type { DocSyncConfig } from './schema.ts';
 import { yamlEnvHits } from './yaml-env.ts';
 
 export interface FileHit extends Hit {
   file: string;
+  /** How many more times the same name was found after this first place. */
+  others: number;
 }
 
 export interface HunkRecord {
@@ -14,6 +16,7 @@ export interface HunkRecord {
   header: string;
   /** New-side line number and text of each line kept, marked when added. */
   lines: Array<{ line: number; text: string; added: boolean }>;
+  flagged: boolean;
   code: boolean;
   chars: number;
 }
@@ -25,12 +28,13 @@ export interface ChangedFile {
 }
 
 export interface GuardResult {
+  /** One hit per name: its first place in diff order, with a count of the others. */
   hits: FileHit[];
   files: ChangedFile[];
-  /** Runs of added lines per file, [first, last], to tell real lines from invented ones. */
+  /** Runs of added lines per file, [first, last] (kept only when hunks are kept for the AI). */
   added: Map<string, Array<[number, number]>>;
   hunks: HunkRecord[];
-  /** Files whose hunks did not fit in memory for the AI. */
+  /** Files with hunks that did not fit in memory for the AI. */
   unkept: Set<string>;
   addedLines: number;
 }
@@ -38,7 +42,7 @@ export interface GuardResult {
 export interface GuardOptions {
   config: DocSyncConfig;
   rules: readonly CompiledRule[];
-  /** Reads a file at the head of the change (for YAML and shell files, which need the whole file). */
+  /** Reads a file at the head of the change (YAML and shell files need the whole file). */
   readHead(path: string): Promise<string | undefined>;
   /** Keep hunk text for the AI, up to this many characters (0: keep none). */
   keepChars: number;
@@ -49,123 +53,168 @@ const CODE_EXT = /\.(c|cc|cpp|cs|go|java|js|jsx|kt|kts|mjs|cjs|mts|cts|php|py|rb
 const MAX_WHOLE_FILE = 2 * 1024 * 1024;
 
 /**
- * The deterministic guard: reads the added lines of the change once, in order, and returns every
- * name a detector or custom rule fired on. Needs no network; memory stays bounded by the size of a
- * file's hunks, not of the diff.
+ * A copy of a string that does not share memory with the chunk it was cut from: V8 keeps a whole
+ * chunk of the diff alive for as long as any slice of it lives.
  */
-export async function runGuard(events: AsyncIterable<DiffEvent>, options: GuardOptions): Promise<GuardResult> {
-  const { config } = options;
-  const include = picomatch(config.include, { dot: true });
-  const exclude = picomatch(config.exclude, { dot: true });
-  const result: GuardResult = { hits: [], files: [], added: new Map(), hunks: [], unkept: new Set(), addedLines: 0 };
-  let keptChars = 0;
+const detach = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
 
-  let path: string | undefined;
-  let scanner: FileScanner | undefined;
-  let rules: CompiledRule[] = [];
-  let wholeFile = false;
-  let fileLines: Set<number> | undefined;
-  let hunk: HunkRecord | undefined;
-  let readable = false;
-  let firstLines: string[] = [];
-  let fileHits: FileHit[] = [];
+/** Whole-file checks that need the file at the head of the change, run once the stream has ended. */
+interface Deferred {
+  path: string;
+  scanner: FileScanner | undefined;
+  yamlLines: Set<number> | undefined;
+}
 
-  const closeHunk = () => {
-    if (!hunk) return;
-    if (hunk.lines.some((l) => l.added)) {
-      if (keptChars + hunk.chars <= options.keepChars) {
-        result.hunks.push(hunk);
-        keptChars += hunk.chars;
-      } else if (options.keepChars > 0) {
-        result.unkept.add(hunk.file);
+/**
+ * The deterministic guard: reads the added lines of the change once, in order, synchronously per
+ * line, and keeps the first place of every name a detector or custom rule fired on. It needs no
+ * network; its memory grows with the number of distinct names and files, not with the diff.
+ */
+export class Guard {
+  private readonly include: (path: string) => boolean;
+  private readonly exclude: (path: string) => boolean;
+  private readonly byName = new Map<string, FileHit>();
+  private readonly result: GuardResult = { hits: [], files: [], added: new Map(), hunks: [], unkept: new Set(), addedLines: 0 };
+  private readonly deferred: Deferred[] = [];
+  private keptChars = 0;
+
+  private path: string | undefined;
+  private readable = false;
+  private scanner: FileScanner | undefined;
+  private rules: CompiledRule[] = [];
+  private yamlLines: Set<number> | undefined;
+  private hunk: HunkRecord | undefined;
+  private generated = false;
+  private fileHits: FileHit[] = [];
+
+  constructor(private readonly options: GuardOptions) {
+    this.include = picomatch(options.config.include, { dot: true });
+    this.exclude = picomatch(options.config.exclude, { dot: true });
+  }
+
+  event(event: DiffEvent): void {
+    if (event.type === 'file') this.file(event);
+    else if (event.type === 'hunk') {
+      if (!this.readable) return;
+      this.closeHunk();
+      this.hunk = { file: detach(event.path), header: detach(event.header), lines: [], flagged: false, code: CODE_EXT.test(event.path), chars: 0 };
+    } else if (this.readable) this.line(event.path, event.kind === 'add', event.line, event.text);
+  }
+
+  async finish(): Promise<GuardResult> {
+    this.closeFile();
+    for (const item of this.deferred) {
+      const text = await this.options.readHead(item.path);
+      if (text === undefined || text.length > MAX_WHOLE_FILE) continue;
+      const found: FileHit[] = [];
+      if (item.scanner) {
+        item.scanner.learnAssignments(text);
+        found.push(...item.scanner.finish().map((h) => ({ ...h, file: item.path, others: 0 })));
+      }
+      if (item.yamlLines) {
+        for (const hit of yamlEnvHits(item.path, text)) if (item.yamlLines.has(hit.line)) found.push({ ...hit, file: item.path, others: 0 });
+      }
+      for (const hit of found) {
+        this.record(hit);
+        for (const h of this.result.hunks) if (h.file === hit.file && h.lines.some((l) => l.added && l.line === hit.line)) h.flagged = true;
       }
     }
-    hunk = undefined;
-  };
+    this.result.hits = [...this.byName.values()];
+    return this.result;
+  }
 
-  const closeFile = async () => {
-    closeHunk();
-    if (path !== undefined && readable) {
-      const generated = firstLines.some((l) => GENERATED_MARK.test(l));
-      if (generated) {
-        const entry = result.files.find((f) => f.path === path);
-        if (entry) entry.skipped = 'generated file';
-        result.hunks = result.hunks.filter((h) => h.file !== path);
-      } else {
-        if (scanner) {
-          if (isShell(path)) {
-            const text = await options.readHead(path);
-            if (text !== undefined && text.length <= MAX_WHOLE_FILE) scanner.learnAssignments(text);
-          }
-          fileHits.push(...scanner.finish().map((h) => ({ ...h, file: path! })));
-        }
-        if (wholeFile && fileLines && fileLines.size > 0) {
-          const text = await options.readHead(path);
-          if (text !== undefined && text.length <= MAX_WHOLE_FILE) {
-            for (const hit of yamlEnvHits(path, text)) if (fileLines.has(hit.line)) fileHits.push({ ...hit, file: path });
-          }
-        }
-        result.hits.push(...fileHits);
-      }
+  private file(event: Extract<DiffEvent, { type: 'file' }>): void {
+    this.closeFile();
+    const { config } = this.options;
+    const entry: ChangedFile = { path: detach(event.path), status: event.status };
+    this.result.files.push(entry);
+    if (event.status === 'deleted') entry.skipped = 'deleted';
+    else if (event.binary) entry.skipped = 'binary';
+    else if (!this.include(event.path)) entry.skipped = 'not in include';
+    else if (this.exclude(event.path)) entry.skipped = 'excluded';
+    this.path = event.path;
+    this.readable = entry.skipped === undefined;
+    if (!this.readable) return;
+    const scanner = config.builtin_detectors ? new FileScanner(event.path) : undefined;
+    this.scanner = scanner?.active ? scanner : undefined;
+    this.rules = this.options.rules.filter((r) => picomatch.isMatch(event.path, r.rule.paths, { dot: true }));
+    this.yamlLines = config.builtin_detectors && (isCompose(event.path) || isWorkflow(event.path)) ? new Set() : undefined;
+  }
+
+  private line(path: string, added: boolean, line: number, text: string): void {
+    const hunk = this.hunk;
+    if (line <= 5 && added && GENERATED_MARK.test(text)) this.generated = true;
+    if (hunk && this.options.keepChars > 0) {
+      hunk.lines.push({ line, text: detach(text), added });
+      hunk.chars += text.length + 10;
     }
-    path = undefined;
-    scanner = undefined;
-    fileLines = undefined;
-    fileHits = [];
-    firstLines = [];
-    readable = false;
-  };
-
-  for await (const event of events) {
-    if (event.type === 'file') {
-      await closeFile();
-      path = event.path;
-      const entry: ChangedFile = { path: event.path, status: event.status };
-      result.files.push(entry);
-      if (event.status === 'deleted') entry.skipped = 'deleted';
-      else if (event.binary) entry.skipped = 'binary';
-      else if (!include(event.path)) entry.skipped = 'not in include';
-      else if (exclude(event.path)) entry.skipped = 'excluded';
-      readable = entry.skipped === undefined;
-      if (!readable) continue;
-      scanner = config.builtin_detectors ? new FileScanner(event.path) : undefined;
-      if (scanner && !scanner.active) scanner = undefined;
-      rules = options.rules.filter((r) => picomatch.isMatch(event.path, r.rule.paths, { dot: true }));
-      wholeFile = config.builtin_detectors && (isCompose(event.path) || isWorkflow(event.path));
-      fileLines = wholeFile ? new Set() : undefined;
-    } else if (event.type === 'hunk') {
-      if (!readable) continue;
-      closeHunk();
-      hunk = { file: event.path, header: event.header, lines: [], code: CODE_EXT.test(event.path), chars: 0 };
-    } else if (event.type === 'line') {
-      if (!readable) continue;
-      const added = event.kind === 'add';
-      if (event.line <= 5 && added) firstLines.push(event.text);
-      if (hunk && options.keepChars > 0) {
-        hunk.lines.push({ line: event.line, text: event.text, added });
-        hunk.chars += event.text.length + 8;
-      }
-      if (added) {
-        result.addedLines++;
-        const runs = result.added.get(event.path) ?? [];
+    const before = this.fileHits.length;
+    if (added) {
+      this.result.addedLines++;
+      if (this.options.keepChars > 0) {
+        const runs = this.result.added.get(path) ?? [];
         const last = runs[runs.length - 1];
-        if (last && last[1] === event.line - 1) last[1] = event.line;
-        else runs.push([event.line, event.line]);
-        result.added.set(event.path, runs);
-        fileLines?.add(event.line);
+        if (last && last[1] === line - 1) last[1] = line;
+        else runs.push([line, line]);
+        this.result.added.set(path, runs);
       }
-      if (scanner) for (const hit of scanner.line(event.line, event.text, added)) fileHits.push({ ...hit, file: event.path });
-      if (added) {
-        for (const rule of rules) {
-          for (const name of matchAll(rule, event.text)) fileHits.push({ name, line: event.line, detector: `rule.${rule.rule.id}`, kind: rule.rule.kind, file: event.path });
-        }
+      this.yamlLines?.add(line);
+      for (const rule of this.rules) {
+        for (const name of matchAll(rule, text)) this.fileHits.push({ name, line, detector: `rule.${rule.rule.id}`, kind: rule.rule.kind, file: path, others: 0 });
       }
-    } else {
-      await closeFile();
+    }
+    if (this.scanner) for (const hit of this.scanner.line(line, text, added)) this.fileHits.push({ ...hit, file: path, others: 0 });
+    if (hunk && this.fileHits.length > before) hunk.flagged = true;
+  }
+
+  private closeHunk(): void {
+    const hunk = this.hunk;
+    this.hunk = undefined;
+    if (!hunk || !hunk.lines.some((l) => l.added)) return;
+    if (this.keptChars + hunk.chars <= this.options.keepChars) {
+      this.result.hunks.push(hunk);
+      this.keptChars += hunk.chars;
+    } else if (this.options.keepChars > 0) {
+      this.result.unkept.add(hunk.file);
     }
   }
-  await closeFile();
-  return result;
+
+  private closeFile(): void {
+    this.closeHunk();
+    const path = this.path;
+    if (path !== undefined && this.readable) {
+      if (this.generated) {
+        const entry = this.result.files.find((f) => f.path === path);
+        if (entry) entry.skipped = 'generated file';
+        this.result.hunks = this.result.hunks.filter((h) => h.file !== path);
+      } else {
+        for (const hit of this.fileHits) this.record(hit);
+        const shell = this.scanner && isShell(path) ? this.scanner : undefined;
+        if (shell || (this.yamlLines && this.yamlLines.size > 0)) this.deferred.push({ path, scanner: shell, yamlLines: this.yamlLines });
+      }
+    }
+    this.path = undefined;
+    this.readable = false;
+    this.scanner = undefined;
+    this.yamlLines = undefined;
+    this.generated = false;
+    this.fileHits = [];
+  }
+
+  private record(hit: FileHit): void {
+    const seen = this.byName.get(hit.name);
+    if (seen) seen.others++;
+    else this.byName.set(detach(hit.name), { ...hit, name: detach(hit.name), file: detach(hit.file) });
+  }
+}
+
+/** Streams a diff (text chunks) through the parser and the guard. */
+export async function runGuard(chunks: AsyncIterable<string | Buffer>, options: GuardOptions): Promise<GuardResult> {
+  const guard = new Guard(options);
+  const parser = new DiffParser((e) => guard.event(e));
+  await forEachLine(chunks, (line) => parser.line(line));
+  parser.end();
+  return guard.finish();
 }
 
 export function isAddedLine(result: GuardResult, file: string, line: number): boolean {

@@ -2,7 +2,6 @@ import { changeSourceFor } from '../../src/change.ts';
 import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
 import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
-import { parseDiff } from './diff.ts';
 import { allowMatcher, loadDocs } from './docs.ts';
 import { runGuard, type FileHit } from './guard.ts';
 import { compileRule } from './rules.ts';
@@ -12,17 +11,6 @@ function searched(files: readonly string[], globs: readonly string[]): string {
   if (files.length === 0) return `no doc files matched ${globs.join(', ')}`;
   const shown = files.slice(0, 5).join(', ');
   return files.length > 5 ? `${shown} and ${files.length - 5} more` : shown;
-}
-
-/** One finding per name: the first place it appears, with a count of the others. */
-function firstPerName(hits: readonly FileHit[]): Array<FileHit & { others: number }> {
-  const byName = new Map<string, FileHit & { others: number }>();
-  for (const hit of hits) {
-    const seen = byName.get(hit.name);
-    if (seen) seen.others++;
-    else byName.set(hit.name, { ...hit, others: 0 });
-  }
-  return [...byName.values()];
 }
 
 export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<StepOutcome> {
@@ -37,7 +25,7 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
   const aiPossible = aiWanted && Boolean(apiKey);
   const budgetChars = config.ai.max_input_tokens * 4;
 
-  const guard = await runGuard(parseDiff(change.diffLines()), {
+  const guard = await runGuard(change.diffChunks(), {
     config,
     rules,
     readHead: (p) => change.readHead(p),
@@ -45,8 +33,8 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
   });
 
   const decisions: Decision[] = [];
-  const undocumented: Array<FileHit & { others: number }> = [];
-  for (const hit of firstPerName(guard.hits)) {
+  const undocumented: FileHit[] = [];
+  for (const hit of guard.hits) {
     if (allowed(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: 'on the policy allowlist' });
     else if (docs.mentions(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: `mentioned in ${docs.files.join(', ')}` });
     else undocumented.push(hit);
@@ -69,7 +57,7 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
   else if (!apiKey) aiReason = `${config.ai.api_key_env} is not set`;
   else if (guard.addedLines === 0) aiReason = 'the change adds no readable lines';
   else {
-    const prompt = buildPrompt(guard, guard.hits, docs.outline, config.ai);
+    const prompt = buildPrompt(guard, docs.outline, config.ai);
     const client = await createGeminiClient(apiKey!, deps.endpoints.gemini, durationMs(config.ai.timeout));
     ai = await askGemini({ client, prompt, guard, config: config.ai, log, signal: ctx.signal });
     if (ai.status === 'unavailable') aiReason = ai.reason;
