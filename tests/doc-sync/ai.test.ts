@@ -145,8 +145,11 @@ describe('doc sync with Gemini', () => {
   });
 
   it('without a key the guard stands alone and says so', async () => {
-    const outcome = await docSyncOn(BASE, CHANGE, { slice: 'ai: { timeout: 5s }', deps: { endpoints: { gemini: gemini.url } } });
-    expect(gemini.requests).toHaveLength(0);
+    // A server of its own: requests the previous tests aborted may still land on the shared one.
+    const own = await new GeminiServer().start();
+    const outcome = await docSyncOn(BASE, CHANGE, { slice: 'ai: { timeout: 5s }', deps: { endpoints: { gemini: own.url } } });
+    await own.stop();
+    expect(own.requests).toHaveLength(0);
     expect(aiNote(outcome)).toMatchObject({ engine: 'regex', ai: { used: false, reason: 'GEMINI_API_KEY is not set' } });
   });
 
