@@ -1,7 +1,8 @@
 import type { DriftModule, ModuleRegistry } from '../src/module.ts';
 import { docSync } from './doc-sync/index.ts';
+import { override } from './override/index.ts';
 
 /** Every module DriftGuard ships, by policy id. Adding a module is one folder and one line here. */
-const modules: readonly DriftModule<any>[] = [docSync];
+const modules: readonly DriftModule<any>[] = [docSync, override];
 
 export const REGISTRY: ModuleRegistry = new Map(modules.map((m) => [m.id, m]));

@@ -1,4 +1,6 @@
+import type { RepoRef } from './events.ts';
 import { Git } from './git.ts';
+import type { GitHubApi } from './github/api.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Redactor } from './redact.ts';
 
@@ -22,6 +24,8 @@ export interface Deps {
   endpoints: Endpoints;
   /** Writes the human-facing report (stdout in the CLI). */
   out(text: string): void;
+  /** The GitHub API for a repository (Octokit, loaded on first use). */
+  github(repo: RepoRef): Promise<GitHubApi>;
 }
 
 export interface DepsOptions {
@@ -45,7 +49,8 @@ export function createDeps(options: DepsOptions = {}): Deps {
     stream: options.logStream,
     pretty: options.pretty ?? false,
   });
-  return {
+  const clients = new Map<string, Promise<GitHubApi>>();
+  const deps: Deps = {
     env,
     cwd,
     now: options.now ?? (() => new Date()),
@@ -58,5 +63,14 @@ export function createDeps(options: DepsOptions = {}): Deps {
       ...options.endpoints,
     },
     out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
+    github(repo) {
+      let client = clients.get(repo.fullName);
+      if (!client) {
+        client = import('./github/api.ts').then(({ createGitHubApi }) => createGitHubApi(deps, repo));
+        clients.set(repo.fullName, client);
+      }
+      return client;
+    },
   };
+  return deps;
 }

@@ -6,7 +6,14 @@ import type { CommonConfig, ModuleRegistry, StepContext, StepOutcome, StepVerdic
 import { durationMs } from './policy/types.ts';
 import type { Policy } from './policy/schema.ts';
 
-export type StepEffect = 'pass' | 'block' | 'warn' | 'error';
+export type StepEffect = 'pass' | 'block' | 'warn' | 'error' | 'overridden';
+
+/** A valid /driftguard override for the commit under check. */
+export interface OverrideGrant {
+  by: string;
+  reason: string;
+  commentId: number;
+}
 
 export interface StepRecord {
   module: string;
@@ -29,6 +36,7 @@ export interface RunResult {
   exitCode: number;
   reason: string;
   steps: StepRecord[];
+  override?: OverrideGrant;
   /** States the event went through, in order. */
   path: string[];
   startedAt: string;
@@ -44,6 +52,8 @@ export interface StepRequest {
 /** What the machine's named actors do; the CLI wires real ones, `graph` needs none. */
 export interface EngineRuntime {
   runStep(request: StepRequest, signal: AbortSignal): Promise<StepOutcome>;
+  /** Looks for a valid override when a step blocks (rebuilt from GitHub each run). */
+  findOverride(steps: readonly StepRecord[]): Promise<OverrideGrant | undefined>;
   report(result: RunResult): Promise<void>;
 }
 
@@ -51,6 +61,8 @@ interface MachineContext {
   event: DriftEvent;
   steps: StepRecord[];
   current?: { module: string; startedAt: number };
+  override?: OverrideGrant;
+  overrideError?: string;
   outcome?: { outcome: RunOutcome; exitCode: number; reason: string };
   reportError?: string;
 }
@@ -75,23 +87,32 @@ function errorOutcome(summary: string): StepOutcome {
   return { verdict: 'error', summary, findings: [], actions: [], decisions: [] };
 }
 
-/** The run's verdict: any error means it could not complete; else any blocking failure blocks. */
-export function decide(steps: readonly StepRecord[]): { outcome: RunOutcome; exitCode: number; reason: string } {
-  const errors = steps.filter((s) => s.effect === 'error');
+/**
+ * The run's verdict: any error means it could not complete; else any blocking failure blocks,
+ * unless a valid override covers it (an override never covers an error).
+ */
+export function decide(steps: readonly StepRecord[], override?: OverrideGrant): { outcome: RunOutcome; exitCode: number; reason: string; steps: StepRecord[] } {
+  const decided = override ? steps.map((s) => (s.effect === 'block' ? { ...s, effect: 'overridden' as const } : s)) : [...steps];
+  const errors = decided.filter((s) => s.effect === 'error');
   if (errors.length > 0) {
-    return { outcome: 'error', exitCode: ExitCode.incomplete, reason: `${errors.map((s) => s.module).join(', ')} could not complete` };
+    return { outcome: 'error', exitCode: ExitCode.incomplete, reason: `${errors.map((s) => s.module).join(', ')} could not complete`, steps: decided };
   }
-  const blocking = steps.filter((s) => s.effect === 'block');
+  const blocking = decided.filter((s) => s.effect === 'block');
   if (blocking.length > 0) {
-    return { outcome: 'blocked', exitCode: ExitCode.blocked, reason: `blocked by ${blocking.map((s) => s.module).join(', ')}` };
+    return { outcome: 'blocked', exitCode: ExitCode.blocked, reason: `blocked by ${blocking.map((s) => s.module).join(', ')}`, steps: decided };
+  }
+  const overridden = decided.filter((s) => s.effect === 'overridden');
+  if (overridden.length > 0 && override) {
+    return { outcome: 'pass', exitCode: ExitCode.pass, reason: `${overridden.map((s) => s.module).join(', ')} overridden by @${override.by}: ${override.reason}`, steps: decided };
   }
   const warned = steps.filter((s) => s.effect === 'warn');
-  if (warned.length > 0) return { outcome: 'pass', exitCode: ExitCode.pass, reason: `passed with warnings from ${warned.map((s) => s.module).join(', ')}` };
-  return { outcome: 'pass', exitCode: ExitCode.pass, reason: steps.length === 0 ? 'no steps for this event' : 'every step passed' };
+  if (warned.length > 0) return { outcome: 'pass', exitCode: ExitCode.pass, reason: `passed with warnings from ${warned.map((s) => s.module).join(', ')}`, steps: decided };
+  return { outcome: 'pass', exitCode: ExitCode.pass, reason: steps.length === 0 ? 'no steps for this event' : 'every step passed', steps: decided };
 }
 
 const unwired: EngineRuntime = {
   runStep: () => Promise.reject(new Error('engine runtime not wired')),
+  findOverride: () => Promise.resolve(undefined),
   report: () => Promise.resolve(),
 };
 
@@ -112,10 +133,12 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
     types: { context: {} as MachineContext, input: {} as MachineInput },
     actors: {
       runStep: fromPromise<StepOutcome, StepRequest>(({ input, signal }) => runtime.runStep(input, signal)),
+      findOverride: fromPromise<OverrideGrant | undefined, readonly StepRecord[]>(({ input }) => runtime.findOverride(input)),
       report: fromPromise<void, RunResult>(({ input }) => runtime.report(input)),
     },
     guards: {
       isEvent: ({ context }, params: { event: string }) => context.event.name === params.event,
+      someStepBlocks: ({ context }) => context.steps.some((s) => s.effect === 'block'),
     },
     actions: {
       startStep: assign({ current: (_, params: { module: string }) => ({ module: params.module, startedAt: Date.now() }) }),
@@ -137,7 +160,12 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
           record(policy, context, params.module, errorOutcome(`${params.module} timed out after ${params.timeout}`)),
         ],
       }),
-      decide: assign({ outcome: ({ context }) => decide(context.steps) }),
+      recordOverride: assign({ override: ({ event }) => (event as unknown as { output: OverrideGrant | undefined }).output }),
+      recordOverrideError: assign({ overrideError: ({ event }) => describeError((event as unknown as { error: unknown }).error) }),
+      decide: assign(({ context }) => {
+        const { steps, ...outcome } = decide(context.steps, context.override);
+        return { steps, outcome };
+      }),
       recordReportError: assign({ reportError: ({ event }) => describeError((event as unknown as { error: unknown }).error) }),
     },
   });
@@ -160,7 +188,11 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
       };
     });
     states.finished = { type: 'final' };
-    workflowStates[event] = { initial: steps[0], states, onDone: '#driftguard.deciding' };
+    workflowStates[event] = {
+      initial: steps[0],
+      states,
+      onDone: [{ guard: 'someStepBlocks', target: '#driftguard.overriding' }, { target: '#driftguard.deciding' }],
+    };
   }
 
   return logic.createMachine({
@@ -175,6 +207,14 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
         ],
       },
       ...workflowStates,
+      overriding: {
+        invoke: {
+          src: 'findOverride',
+          input: ({ context }: { context: MachineContext }) => context.steps,
+          onDone: { target: 'deciding', actions: 'recordOverride' },
+          onError: { target: 'deciding', actions: 'recordOverrideError' },
+        },
+      },
       deciding: { entry: 'decide', always: 'reporting' },
       reporting: {
         invoke: {
@@ -191,14 +231,15 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
 }
 
 function resultOf(context: MachineContext, path: string[], started: number, dryRun: boolean, runId: string): RunResult {
-  const outcome = context.outcome ?? decide(context.steps);
+  const { steps, ...outcome } = context.outcome ? { ...context.outcome, steps: context.steps } : decide(context.steps, context.override);
   const finished = Date.now();
   return {
     runId,
     event: context.event,
     dryRun,
     ...outcome,
-    steps: context.steps,
+    steps,
+    ...(context.override && steps.some((s) => s.effect === 'overridden') ? { override: context.override } : {}),
     path,
     startedAt: new Date(started || finished).toISOString(),
     finishedAt: new Date(finished).toISOString(),
@@ -215,12 +256,14 @@ function stateName(snapshot: SnapshotFrom<AnyStateMachine>): string {
 
 export interface RunOptions {
   policy: Policy;
+  policyFile?: string;
   registry: ModuleRegistry;
   event: DriftEvent;
   dryRun: boolean;
   deps: Deps;
   runId: string;
   report?: (result: RunResult) => Promise<void>;
+  findOverride?: (steps: readonly StepRecord[]) => Promise<OverrideGrant | undefined>;
 }
 
 /** Runs one event through the machine built from the policy. Never throws for a module's failure. */
@@ -235,13 +278,18 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       const module = registry.get(id)!;
       const config = policy.modules[id] ?? { on_fail: 'block', timeout: '10m' };
       const stepLog = log.child({ module: id });
-      const ctx: StepContext<object> = { runId, event, config: config as never, policy, dryRun, deps, log: stepLog, signal, now: deps.now() };
+      const ctx: StepContext<object> = { runId, event, config: config as never, policy, policyFile: (options.policyFile ?? 'policy.yaml').replace(/@[0-9a-f]+$/, ''), dryRun, deps, log: stepLog, signal, now: deps.now() };
       stepLog.info({ sha: event.pr?.headSha ?? event.sha }, 'step started');
       const planned = await module.plan(ctx);
       const outcome = !dryRun && module.apply && planned.actions.some((a) => a.status === 'planned') ? await module.apply(planned, ctx) : planned;
       for (const decision of outcome.decisions) stepLog.info({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');
       stepLog.info({ verdict: outcome.verdict, findings: outcome.findings.length }, outcome.summary);
       return outcome;
+    },
+    async findOverride(steps) {
+      const grant = await options.findOverride?.(steps);
+      if (grant) log.info({ decision: 'overridden', by: grant.by, why: grant.reason, commentId: grant.commentId }, 'override in force');
+      return grant;
     },
     async report(result) {
       await options.report?.({ ...result, runId, dryRun, path: [...path], startedAt: new Date(started).toISOString() });
@@ -276,6 +324,7 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
 
   const context = snapshot.context as MachineContext;
   const result = resultOf(context, path, started, dryRun, runId);
+  if (context.overrideError) log.warn({ error: context.overrideError }, 'could not check for overrides; none applied');
   if (context.reportError) {
     log.error({ error: context.reportError }, 'reporting failed');
     return { ...result, outcome: 'error', exitCode: ExitCode.incomplete, reason: `${result.reason}; reporting failed: ${context.reportError}` };

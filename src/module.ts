@@ -58,6 +58,8 @@ export interface StepContext<C> {
   event: DriftEvent;
   config: C & CommonConfig;
   policy: Policy;
+  /** Where the policy came from (a path, or path@sha when read from the base branch). */
+  policyFile: string;
   dryRun: boolean;
   deps: Deps;
   log: Logger;

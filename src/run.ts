@@ -1,18 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { auditFileName, auditRecord, writeJsonAtomic } from './audit.ts';
 import type { Deps } from './deps.ts';
-import { DriftGuardError } from './errors.ts';
-import { runEngine, type RunResult } from './engine.ts';
+import { DriftGuardError, describeError } from './errors.ts';
+import { buildMachine, runEngine, type RunResult } from './engine.ts';
 import type { DriftEvent } from './events.ts';
+import type { GitHubApi } from './github/api.ts';
 import type { ModuleRegistry } from './module.ts';
 import type { LoadedPolicy } from './policy/load.ts';
-import { formatResult, type Format } from './report/format.ts';
+import { formatResult, formatMarkdown, type Format } from './report/format.ts';
 
 export function newRunId(env: Readonly<Record<string, string | undefined>>, now: Date): string {
   if (env.GITHUB_RUN_ID) return `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Reporting to GitHub, when the run happens inside GitHub Actions for a repository. */
+export interface GitHubContext {
+  /** Undefined when there is no token: nothing can be read or written. */
+  api: GitHubApi | undefined;
+  runUrl?: string;
+  summaryFile?: string;
+  /** A check of the PR's own policy changes, published beside the module checks. */
+  policyCheck?: { conclusion: 'success' | 'failure'; title: string; summary: string };
 }
 
 export interface ExecuteOptions {
@@ -24,6 +36,7 @@ export interface ExecuteOptions {
   forceDryRun: boolean;
   format: Format;
   runId?: string;
+  github?: GitHubContext;
 }
 
 export interface ExecuteResult {
@@ -31,32 +44,78 @@ export interface ExecuteResult {
   auditFile?: string;
 }
 
+/** A PR's invalid policy change blocks it; an override never covers that. */
+function withPolicyCheck(result: RunResult, check: GitHubContext['policyCheck']): RunResult {
+  if (!check || check.conclusion === 'success' || result.outcome === 'error') return result;
+  return { ...result, outcome: 'blocked', exitCode: 1, reason: `${result.reason}; ${check.title}` };
+}
+
 /**
- * One complete run: engine, then the reporting step (audit artifact, then the report on stdout).
- * An audit artifact that cannot be written makes the run incomplete.
+ * One complete run: the engine, then reporting: GitHub (checks, sticky comment), the audit
+ * artifact, the job summary, and the report on stdout. What was written to GitHub, or would have
+ * been in dry-run, goes into the audit artifact too.
  */
 export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult> {
-  const { loaded, registry, event, deps } = options;
-  const dryRun = options.forceDryRun || loaded.policy.dry_run;
+  const { loaded, registry, event, deps, github } = options;
+  const policy = loaded.policy;
+  const dryRun = options.forceDryRun || policy.dry_run;
   const runId = options.runId ?? newRunId(deps.env, deps.now());
   let auditFile: string | undefined;
-  const result = await runEngine({
-    policy: loaded.policy,
-    registry,
-    event,
-    dryRun,
-    deps,
-    runId,
-    report: async (run) => {
-      const dir = resolve(deps.cwd, loaded.policy.audit.dir);
+  let publishError: unknown;
+  let written: Array<{ method: string; path: string; body: Record<string, unknown>; done: boolean }> = [];
+
+  const findOverride = async () => {
+    if (!github?.api || !event.pr) return undefined;
+    const { activeOverride } = await import('./github/override.ts');
+    return activeOverride(github.api, event.pr.number, {
+      prAuthor: event.pr.author,
+      headSha: event.pr.headSha,
+      settings: policy.overrides,
+      botLogin: policy.github.bot_login,
+      policyFile: loaded.file.replace(/@[0-9a-f]+$/, ''),
+    });
+  };
+
+  const report = async (engineResult: RunResult) => {
+    const run = withPolicyCheck(engineResult, github?.policyCheck);
+    let writes: typeof written = [];
+    if (github && event.repo) {
       try {
-        auditFile = await writeJsonAtomic(dir, auditFileName(event.name, runId), auditRecord(run, { file: loaded.file, hash: loaded.hash }), deps.redactor);
+        const { publish } = await import('./github/report.ts');
+        const extraChecks = github.policyCheck ? [{ name: 'driftguard/policy', ...github.policyCheck }] : [];
+        writes = (await publish({ api: github.api, result: run, settings: policy.github, dryRun, runUrl: github.runUrl, extraChecks })).writes;
+        written = writes;
+        if (!dryRun && !github.api) deps.log.warn('GITHUB_TOKEN is not set: nothing was reported to GitHub');
       } catch (err) {
-        throw new DriftGuardError('io_failed', `cannot write the audit artifact in ${dir}: ${(err as Error).message}`, { cause: err });
+        publishError = err;
+        deps.log.error({ error: describeError(err) }, 'reporting to GitHub failed');
       }
-      deps.log.info({ runId, auditFile }, 'audit artifact written');
-    },
-  });
-  deps.out(formatResult(result, options.format, { auditFile }));
+    }
+    const dir = resolve(deps.cwd, policy.audit.dir);
+    try {
+      const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes, error: publishError ? describeError(publishError) : undefined } };
+      auditFile = await writeJsonAtomic(dir, auditFileName(event.name, runId), record, deps.redactor);
+    } catch (err) {
+      throw new DriftGuardError('io_failed', `cannot write the audit artifact in ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+    deps.log.info({ runId, auditFile }, 'audit artifact written');
+    if (github?.summaryFile) await appendFile(github.summaryFile, deps.redactor.scrub(await summary(run, options, writes)));
+    if (publishError) throw new DriftGuardError('run_incomplete', `reporting to GitHub failed: ${describeError(publishError)}`, { cause: publishError });
+  };
+
+  const engineResult = await runEngine({ policy, policyFile: loaded.file, registry, event, dryRun, deps, runId, report, findOverride });
+  const result = withPolicyCheck(engineResult, github?.policyCheck);
+  deps.out(formatResult(result, options.format, { auditFile, githubWrites: written }));
   return { result, auditFile };
 }
+
+async function summary(result: RunResult, options: ExecuteOptions, writes: unknown[]): Promise<string> {
+  const { toMermaid } = await import('./graph.ts');
+  const machine = buildMachine(options.loaded.policy, options.registry);
+  const parts = [formatMarkdown(result), '<details><summary>Path through the state machine</summary>', '', '```mermaid', toMermaid(machine, { event: result.event.name, visited: result.path }).trimEnd(), '```', '', '</details>', ''];
+  if (result.dryRun && writes.length > 0) {
+    parts.push('<details><summary>Dry run: what would have been written to GitHub</summary>', '', '```json', JSON.stringify(writes, null, 2), '```', '', '</details>', '');
+  }
+  return parts.join('\n');
+}
+

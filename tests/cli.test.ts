@@ -86,9 +86,8 @@ describe('driftguard CLI', () => {
   });
 
   it('inside GitHub Actions takes the event and payload from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH', async () => {
-    const { repo, base, head } = TestRepo.withChange({ 'README.md': '# x\n' }, { 'main.go': 'package main\nvar x = os.Getenv("FROM_ACTIONS")\n' });
+    const { repo, base, head } = TestRepo.withChange({ 'README.md': '# x\n', 'policy.yaml': PR_POLICY }, { 'main.go': 'package main\nvar x = os.Getenv("FROM_ACTIONS")\n' });
     repos.push(repo);
-    writeFileSync(join(repo.dir, 'policy.yaml'), PR_POLICY);
     const event = payload('pull_request', 'opened');
     const pr = event.pull_request as Record<string, Record<string, unknown>>;
     pr.base!.sha = base;

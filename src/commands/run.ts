@@ -1,22 +1,54 @@
+import { posix } from 'node:path';
 import type { ParsedArgs } from '../cli.ts';
-import { DriftGuardError } from '../errors.ts';
-import type { EventName } from '../events.ts';
+import type { Deps } from '../deps.ts';
+import { DriftGuardError, isDriftGuardError } from '../errors.ts';
+import type { DriftEvent, EventName } from '../events.ts';
 import { eventForGitHub, intake, parseEventName, readPayload } from '../intake.ts';
-import { executeRun } from '../run.ts';
+import { loadPolicyText, type LoadedPolicy } from '../policy/load.ts';
+import { executeRun, type GitHubContext } from '../run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
-import { cliDeps, loadPolicyFor, parseFormat } from './shared.ts';
+import { cliDeps, loadPolicyFor, parseFormat, policyPath } from './shared.ts';
+
+/**
+ * On a pull request, the policy comes from the base commit, never from the head: a PR must not be
+ * able to weaken the rules that judge it. When the PR changes the policy, the new version is
+ * validated in a check of its own.
+ */
+async function policyFromBase(deps: Deps, file: string, event: DriftEvent): Promise<{ loaded: LoadedPolicy; check?: GitHubContext['policyCheck'] }> {
+  const pr = event.pr!;
+  const prefix = (await deps.git.run(['rev-parse', '--show-prefix'])).trim();
+  const path = posix.normalize(posix.join(prefix, file.replace(/\\/g, '/')));
+  if (!(await deps.git.resolve(pr.baseSha).catch(() => ''))) {
+    throw new DriftGuardError('git_failed', `the base commit ${pr.baseSha.slice(0, 12)} is not in the local clone; check out with full history (actions/checkout with fetch-depth: 0)`);
+  }
+  const baseText = await deps.git.show(pr.baseSha, path);
+  if (baseText === undefined) {
+    throw new DriftGuardError('policy_unreadable', `${path} does not exist on the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 12)}); DriftGuard reads the policy from the base so that a pull request cannot change the rules that judge it: merge the policy first`);
+  }
+  const loaded = await loadPolicyText(`${path}@${pr.baseSha.slice(0, 12)}`, baseText, REGISTRY);
+  const headText = (await deps.git.resolve(pr.headSha).catch(() => '')) ? await deps.git.show(pr.headSha, path) : undefined;
+  if (headText === undefined || headText === baseText) return { loaded };
+  try {
+    await loadPolicyText(`${path}@${pr.headSha.slice(0, 12)}`, headText, REGISTRY);
+    return { loaded, check: { conclusion: 'success', title: `${path} changes in this pull request; the new version is valid`, summary: 'The policy of the base branch judged this pull request. The new rules take effect once merged.' } };
+  } catch (err) {
+    if (!isDriftGuardError(err)) throw err;
+    return { loaded, check: { conclusion: 'failure', title: `${path} in this pull request is not a valid policy`, summary: [err.message, ...err.details.map((d) => `- ${d}`)].join('\n') } };
+  }
+}
 
 export default async function run(args: ParsedArgs): Promise<number> {
   const env = process.env;
   const format = parseFormat(args.values.format);
-  // The policy is validated before anything else happens: an invalid one means nothing runs.
-  const loaded = await loadPolicyFor(args, env);
-  const deps = cliDeps(args, loaded.policy.log.level);
-
   const inActions = env.GITHUB_ACTIONS === 'true';
   let eventName: EventName | undefined = typeof args.values.event === 'string' ? parseEventName(args.values.event) : undefined;
   let payloadFile = args.values.payload as string | undefined;
   if (!payloadFile && inActions && env.GITHUB_EVENT_PATH && !eventName) payloadFile = env.GITHUB_EVENT_PATH;
+
+  // Outside a GitHub pull request the policy file is validated before anything else happens.
+  const fromGitHub = inActions && payloadFile !== undefined;
+  let loaded = fromGitHub ? undefined : await loadPolicyFor(args, env);
+  const deps = cliDeps(args, loaded?.policy.log.level);
   const payload = payloadFile ? await readPayload(payloadFile) : undefined;
 
   if (!eventName) {
@@ -41,6 +73,23 @@ export default async function run(args: ParsedArgs): Promise<number> {
     base: args.values.base as string | undefined,
     head: args.values.head as string | undefined,
   });
-  const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun: args.values['dry-run'] === true, format });
+
+  let policyCheck: GitHubContext['policyCheck'];
+  if (!loaded) {
+    if (event.pr && event.name !== 'pr_closed') ({ loaded, check: policyCheck } = await policyFromBase(deps, policyPath(args, env), event));
+    else loaded = await loadPolicyFor(args, env);
+    deps.log.level = (args.values['log-level'] as string | undefined) ?? env.DRIFTGUARD_LOG_LEVEL ?? loaded.policy.log.level;
+  }
+
+  let github: GitHubContext | undefined;
+  if (inActions && event.repo) {
+    github = {
+      api: env.GITHUB_TOKEN ? await deps.github(event.repo) : undefined,
+      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${event.repo.fullName}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+      summaryFile: env.GITHUB_STEP_SUMMARY || undefined,
+      policyCheck,
+    };
+  }
+  const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun: args.values['dry-run'] === true, format, github });
   return result.exitCode;
 }

@@ -82,7 +82,16 @@ function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<str
       if (result.success) modules[id] = result.data as Policy['modules'][string];
     }
   }
-  return { version: 1, dry_run: true, audit: { dir: '.artifacts' }, log: { level: 'info' }, workflows: workflows.success ? workflows.data : {}, modules };
+  return {
+    version: 1,
+    dry_run: true,
+    audit: { dir: '.artifacts' },
+    log: { level: 'info' },
+    workflows: workflows.success ? workflows.data : {},
+    github: schema.shape.github.parse({}),
+    overrides: schema.shape.overrides.parse({}),
+    modules,
+  };
 }
 
 function render(file: string, doc: Document, counter: LineCounter, problems: PolicyProblem[]): string[] {
@@ -153,6 +162,14 @@ export async function parsePolicy(file: string, text: string, registry: ModuleRe
   problems.push(...(await checkRules(parsed.success ? (parsed.data as Policy) : partialPolicy(schema, data as Record<string, unknown>), registry)));
   if (problems.length > 0) throw invalid(file, render(file, doc, counter, problems));
   return parsed.data as Policy;
+}
+
+/** Parses policy text that did not come from a file on disk (a blob at a git commit). */
+export async function loadPolicyText(label: string, text: string, registry: ModuleRegistry): Promise<LoadedPolicy> {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > MAX_POLICY_BYTES) throw new DriftGuardError('policy_unreadable', `${label}: is larger than 1 MiB; a policy may be at most 1 MiB`);
+  const policy = await parsePolicy(label, text.replace(/^\uFEFF/, ''), registry);
+  return { file: label, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
 }
 
 export async function loadPolicy(file: string, registry: ModuleRegistry): Promise<LoadedPolicy> {

@@ -5,6 +5,32 @@ import { CommonModuleConfig, LogLevel } from './types.ts';
 
 export const POLICY_VERSION = 1;
 
+export const PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const GitHubSettings = z
+  .strictObject({
+    checks: z.boolean().default(true).describe('One check run per module on the head SHA (a commit status where check runs are not permitted).'),
+    comment: z.boolean().default(true).describe('One sticky PR comment, updated only when the verdict changes.'),
+    summary: z.boolean().default(true).describe('The report and the path through the machine in the job summary.'),
+    bot_login: z.string().min(1).default('github-actions[bot]').describe('The login DriftGuard posts as; only its own comments are ever edited.'),
+    max_annotations: z.number().int().min(0).max(1000).default(200),
+  })
+  .describe('How results are reported on GitHub (never in dry-run).');
+export type GitHubSettings = z.infer<typeof GitHubSettings>;
+
+export const OverrideSettings = z
+  .strictObject({
+    command: z.string().regex(/^\/[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/).default('/driftguard override'),
+    min_permission: z.enum(PERMISSIONS).default('write').describe('Least repository permission of whoever overrides, looked up through the API.'),
+    teams: z.array(z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'expected "org/team-slug"' })).default([]).describe('Members of these teams may override whatever their permission.'),
+    allow_author: z.boolean().default(false).describe('Whether the PR author may override their own PR.'),
+    max_reason_length: z.number().int().min(10).max(2000).default(500),
+    protected_paths: z.array(z.string().min(1)).default(['policy.yaml', '.github/workflows/**']).describe('A PR touching these can never be overridden.'),
+  })
+  .describe('The /driftguard override command.');
+export type OverrideSettings = z.infer<typeof OverrideSettings>;
+
 /** Builds the strict policy schema: the fixed top level plus one slice per registered module. */
 export function policySchema(registry: ModuleRegistry) {
   const slices: Record<string, z.ZodType> = {};
@@ -31,6 +57,8 @@ export function policySchema(registry: ModuleRegistry) {
         .record(z.string(), z.array(z.string()).max(32))
         .default({})
         .describe('Event name -> ordered list of module ids to run for it.'),
+      github: GitHubSettings.prefault({}),
+      overrides: OverrideSettings.prefault({}),
       modules: z.strictObject(slices).prefault({}),
     })
     .describe('DriftGuard policy');
@@ -42,6 +70,8 @@ export interface Policy {
   audit: { dir: string };
   log: { level: LogLevel };
   workflows: Record<string, string[]>;
+  github: GitHubSettings;
+  overrides: OverrideSettings;
   modules: Record<string, Record<string, unknown> & { on_fail: 'block' | 'warn'; timeout: string }>;
 }
 

@@ -4,7 +4,7 @@ import type { Finding } from '../module.ts';
 export const FORMATS = ['text', 'json', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-const EFFECT_LABEL: Record<StepRecord['effect'], string> = { pass: 'PASS', block: 'FAIL', warn: 'WARN', error: 'ERROR' };
+const EFFECT_LABEL: Record<StepRecord['effect'], string> = { pass: 'PASS', block: 'FAIL', warn: 'WARN', error: 'ERROR', overridden: 'OVERRIDDEN' };
 const OUTCOME_LABEL: Record<RunResult['outcome'], string> = { pass: 'PASS', blocked: 'BLOCKED', error: 'INCOMPLETE' };
 
 function where(finding: Finding): string {
@@ -28,7 +28,13 @@ export function resultView(result: RunResult, extra: Record<string, unknown> = {
   return { ...result, event, ...extra };
 }
 
-export function formatText(result: RunResult, extra: { auditFile?: string } = {}): string {
+export interface ReportExtra {
+  auditFile?: string;
+  /** What went to GitHub, or would have in dry-run. */
+  githubWrites?: ReadonlyArray<{ method: string; path: string; body: Record<string, unknown>; done: boolean }>;
+}
+
+export function formatText(result: RunResult, extra: ReportExtra = {}): string {
   const lines = [`DriftGuard ${subject(result)}`];
   if (result.steps.length === 0) lines.push('  no workflow steps for this event in the policy');
   for (const step of result.steps) {
@@ -46,6 +52,11 @@ export function formatText(result: RunResult, extra: { auditFile?: string } = {}
   }
   lines.push(`Result: ${OUTCOME_LABEL[result.outcome]} (exit ${result.exitCode}): ${result.reason}`);
   if (extra.auditFile) lines.push(`Audit: ${extra.auditFile}`);
+  const writes = extra.githubWrites ?? [];
+  if (writes.length > 0) {
+    lines.push(result.dryRun ? 'Dry run: would have written to GitHub:' : 'Written to GitHub:');
+    for (const w of writes) lines.push(`  ${w.done ? '' : result.dryRun ? 'would ' : 'not '}${w.method} ${w.path} ${JSON.stringify(w.body)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -53,7 +64,7 @@ function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/@(?=[A-Za-z0-9-])/g, '@\u200b');
 }
 
-export function formatMarkdown(result: RunResult, extra: { auditFile?: string } = {}): string {
+export function formatMarkdown(result: RunResult, extra: ReportExtra = {}): string {
   const icon = result.outcome === 'pass' ? '✅' : result.outcome === 'blocked' ? '❌' : '⚠️';
   const lines = [`### ${icon} DriftGuard: ${OUTCOME_LABEL[result.outcome]}`, '', `${escapeMarkdown(subject(result))}: ${escapeMarkdown(result.reason)}`, ''];
   if (result.steps.length > 0) {
@@ -79,8 +90,8 @@ export function formatMarkdown(result: RunResult, extra: { auditFile?: string } 
   return `${lines.join('\n')}\n`;
 }
 
-export function formatResult(result: RunResult, format: Format, extra: { auditFile?: string } = {}): string {
-  if (format === 'json') return `${JSON.stringify(resultView(result, extra), null, 2)}\n`;
+export function formatResult(result: RunResult, format: Format, extra: ReportExtra = {}): string {
+  if (format === 'json') return `${JSON.stringify(resultView(result, { auditFile: extra.auditFile, github: { writes: extra.githubWrites ?? [] } }), null, 2)}\n`;
   if (format === 'markdown') return formatMarkdown(result, extra);
   return formatText(result, extra);
 }

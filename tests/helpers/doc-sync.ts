@@ -26,6 +26,7 @@ export async function docSyncOn(
       event: { name: 'pr_opened', source: 'cli', actor: 'tester', change: { kind: 'git', cwd: repo.dir, base: baseSha, head } },
       config: policy.modules.doc_sync as never,
       policy,
+      policyFile: 'policy.yaml',
       dryRun: true,
       deps,
       log: deps.log,

@@ -1,0 +1,175 @@
+import type { Deps } from '../deps.ts';
+import { DriftGuardError } from '../errors.ts';
+import type { RepoRef } from '../events.ts';
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  author: string;
+  authorType: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CheckRunInput {
+  name: string;
+  headSha: string;
+  conclusion: 'success' | 'failure' | 'neutral' | 'action_required';
+  title: string;
+  summary: string;
+  text?: string;
+  annotations?: Annotation[];
+}
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'failure' | 'warning' | 'notice';
+  title: string;
+  message: string;
+}
+
+/** A DriftGuard result already on a commit: a check run, or a commit status where checks are not permitted. */
+export interface CommitResult {
+  kind: 'check' | 'status';
+  id: number;
+  name: string;
+  failing: boolean;
+  /** When GitHub recorded it (server time, which a committer cannot forge). */
+  at: string;
+}
+
+/** A write DriftGuard made, or would have made in dry-run. */
+export interface Write {
+  method: 'POST' | 'PATCH';
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/** The slice of the GitHub REST API DriftGuard uses; reads go to GitHub, writes through `write`. */
+export interface GitHubApi {
+  readonly repo: RepoRef;
+  getPull(number: number): Promise<{ number: number; headSha: string; author: string; state: string }>;
+  listPullFiles(number: number): Promise<string[]>;
+  listIssueComments(number: number): Promise<IssueComment[]>;
+  getComment(id: number): Promise<IssueComment | undefined>;
+  /** The commenter's role (read, triage, write, maintain, admin) or "none". */
+  getPermission(user: string): Promise<string>;
+  isTeamMember(team: string, user: string): Promise<boolean>;
+  /** DriftGuard's own check runs and statuses on a commit (names starting with "driftguard/"), latest per name. */
+  listResults(sha: string): Promise<CommitResult[]>;
+  write(write: Write): Promise<{ id?: number; status: number }>;
+}
+
+/** Error statuses GitHub uses for "this token may not do that". */
+export function isForbidden(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  return status === 403 || status === 404;
+}
+
+/** Octokit with the retry and throttling plugins, token from GITHUB_TOKEN, API URL from GITHUB_API_URL. */
+export async function createGitHubApi(deps: Deps, repo: RepoRef): Promise<GitHubApi> {
+  const token = deps.env.GITHUB_TOKEN;
+  if (!token) throw new DriftGuardError('usage', 'GITHUB_TOKEN is not set; DriftGuard needs it to read and report on GitHub (or run with --dry-run)');
+  const [{ Octokit }, { retry }, { throttling }] = await Promise.all([import('@octokit/rest'), import('@octokit/plugin-retry'), import('@octokit/plugin-throttling')]);
+  const Client = Octokit.plugin(retry, throttling);
+  const log = deps.log.child({ component: 'github' });
+  const octokit = new Client({
+    auth: token,
+    baseUrl: (deps.endpoints.github ?? 'https://api.github.com').replace(/\/$/, ''),
+    userAgent: 'driftguard',
+    retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+    throttle: {
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        log.warn({ retryAfter, url: options.url, retryCount }, 'GitHub rate limit hit');
+        return retryCount < 2 && retryAfter <= 60;
+      },
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+        log.warn({ retryAfter, url: options.url, retryCount }, 'GitHub secondary rate limit hit');
+        return retryCount < 1 && retryAfter <= 60;
+      },
+    },
+    log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
+  });
+  const owner = repo.owner;
+  const name = repo.name;
+  const toComment = (c: { id: number; body?: string | null; user?: { login: string; type?: string } | null; created_at: string; updated_at: string }): IssueComment => ({
+    id: c.id,
+    body: c.body ?? '',
+    author: c.user?.login ?? '',
+    authorType: c.user?.type ?? 'User',
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+  });
+
+  return {
+    repo,
+    async getPull(number) {
+      const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: number });
+      return { number: data.number, headSha: data.head.sha, author: data.user?.login ?? '', state: data.state };
+    },
+    async listPullFiles(number) {
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: number, per_page: 100 });
+      return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+    },
+    async listIssueComments(number) {
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo: name, issue_number: number, per_page: 100 });
+      return comments.map(toComment);
+    },
+    async getComment(id) {
+      try {
+        const { data } = await octokit.rest.issues.getComment({ owner, repo: name, comment_id: id });
+        return toComment(data);
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }
+    },
+    async getPermission(user) {
+      try {
+        const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: user });
+        return (data as { role_name?: string }).role_name ?? data.permission;
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return 'none';
+        throw err;
+      }
+    },
+    async isTeamMember(team, user) {
+      const [org, slug] = team.split('/') as [string, string];
+      try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: user });
+        return data.state === 'active';
+      } catch (err) {
+        if (isForbidden(err)) return false;
+        throw err;
+      }
+    },
+    async listResults(sha) {
+      const latest = new Map<string, CommitResult>();
+      const keep = (result: CommitResult) => {
+        const seen = latest.get(result.name);
+        if (!seen || seen.at < result.at) latest.set(result.name, result);
+      };
+      try {
+        const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner, repo: name, ref: sha, per_page: 100 });
+        for (const r of runs) {
+          if (!r.name.startsWith('driftguard/')) continue;
+          keep({ kind: 'check', id: r.id, name: r.name, failing: r.conclusion === 'failure', at: r.completed_at ?? r.started_at ?? '' });
+        }
+      } catch (err) {
+        if (!isForbidden(err)) throw err;
+      }
+      const statuses = await octokit.paginate(octokit.rest.repos.listCommitStatusesForRef, { owner, repo: name, ref: sha, per_page: 100 });
+      for (const s of statuses) {
+        if (!s.context.startsWith('driftguard/')) continue;
+        keep({ kind: 'status', id: s.id, name: s.context, failing: s.state === 'failure' || s.state === 'error', at: s.created_at });
+      }
+      return [...latest.values()];
+    },
+    async write({ method, path, body }) {
+      const response = await octokit.request(`${method} ${path}`, body);
+      return { id: (response.data as { id?: number } | undefined)?.id, status: response.status };
+    },
+  };
+}
