@@ -108,6 +108,31 @@ modules:
     expect(result.path).toEqual(['routing', 'deciding', 'reporting', 'done']);
   });
 
+  it('asks for an override only when a step blocks; an override turns a block into a pass, never an error', async () => {
+    const calls: Calls = { plan: [], apply: [] };
+    const registry = testRegistry(calls);
+    const text = 'version: 1\nworkflows:\n  pr_opened: [gate, boom]\nmodules:\n  gate: { fail: true }\n';
+    const policy = await parsePolicy('policy.yaml', text, registry);
+    const asked: string[][] = [];
+    const grant = { by: 'maintainer', reason: 'hotfix', commentId: 7 };
+    const findOverride = async (steps: readonly { module: string }[]) => (asked.push(steps.map((s) => s.module)), grant);
+    const withError = await runEngine({ policy, registry, event: prOpened, dryRun: true, deps: testDeps(), runId: 'r', findOverride });
+    expect(asked).toEqual([['gate', 'boom']]);
+    expect(withError.steps.map((s) => s.effect)).toEqual(['overridden', 'error']);
+    expect(withError.exitCode).toBe(3);
+
+    const onlyGate = await parsePolicy('policy.yaml', text.replace('[gate, boom]', '[gate]'), registry);
+    const overridden = await runEngine({ policy: onlyGate, registry, event: prOpened, dryRun: true, deps: testDeps(), runId: 'r', findOverride });
+    expect(overridden).toMatchObject({ outcome: 'pass', exitCode: 0, reason: 'gate overridden by @maintainer: hotfix', override: grant });
+    expect(overridden.path).toEqual(['routing', 'pr_opened.gate', 'overriding', 'deciding', 'reporting', 'done']);
+
+    const passing = await parsePolicy('policy.yaml', text.replace('{ fail: true }', '{ fail: false }').replace('[gate, boom]', '[gate]'), registry);
+    asked.length = 0;
+    const clean = await runEngine({ policy: passing, registry, event: prOpened, dryRun: true, deps: testDeps(), runId: 'r', findOverride });
+    expect(asked).toEqual([]);
+    expect(clean.override).toBeUndefined();
+  });
+
   it('logs every decision as a JSON line with run id, event, module, decision and why', async () => {
     const { deps } = await run(janitorPolicy('24h'), schedule);
     const decisions = deps.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'decision');
@@ -129,6 +154,7 @@ describe('graph', () => {
     expect(text).toContain('pr_opened_slow --> pr_opened_finished: timeout 2m');
     expect(text).toContain('routing --> deciding');
     expect(text).toContain('reporting --> failed: error');
+    expect(text).toContain('overriding --> deciding: done');
 
     const only = toMermaid(buildMachine(policy, registry), { event: 'schedule' });
     expect(only).toContain('schedule_expiry');

@@ -168,7 +168,8 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef): Promise<GitHub
       return [...latest.values()];
     },
     async write({ method, path, body }) {
-      const response = await octokit.request(`${method} ${path}`, body);
+      // Everything DriftGuard writes to GitHub passes the redactor, like everything it prints.
+      const response = await octokit.request(`${method} ${path}`, deps.redactor.scrubValue(body));
       return { id: (response.data as { id?: number } | undefined)?.id, status: response.status };
     },
   };

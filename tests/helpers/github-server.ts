@@ -1,0 +1,211 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Recorded {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: any;
+  authorization: string | undefined;
+}
+
+interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; type: string };
+  created_at: string;
+  updated_at: string;
+  issue: number;
+}
+
+interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  started_at: string;
+  completed_at: string;
+  output: { title: string | null; summary: string | null; annotations_count: number };
+  annotations: unknown[];
+}
+
+interface Status {
+  id: number;
+  sha: string;
+  state: string;
+  context: string;
+  description: string | null;
+  created_at: string;
+}
+
+/**
+ * An in-memory GitHub REST API on loopback: the calls DriftGuard makes, with GitHub's shapes,
+ * Link-header pagination and error bodies. It records every request.
+ */
+export class GitHubServer {
+  readonly requests: Recorded[] = [];
+  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string }; base: { sha: string; ref: string }; files: string[] }>();
+  readonly comments: Comment[] = [];
+  readonly permissions = new Map<string, string>();
+  readonly teams = new Map<string, Set<string>>();
+  readonly checkRuns: CheckRun[] = [];
+  readonly statuses: Status[] = [];
+  /** Paths (method + path regex) that answer a status instead of working. */
+  readonly failures: Array<{ method: string; path: RegExp; status: number; times?: number; message?: string }> = [];
+  botLogin = 'github-actions[bot]';
+  token = 'ghs_test_token_1234567890abcdef';
+  private nextId = 1000;
+  private clockMs = Date.parse('2026-11-20T10:00:00Z');
+  private server: Server | undefined;
+  url = '';
+
+  /** Server time: every write moves it on by a second, so orderings are strict. */
+  now(): string {
+    this.clockMs += 1000;
+    return new Date(this.clockMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  addComment(issue: number, login: string, body: string, type = 'User'): Comment {
+    const at = this.now();
+    const comment = { id: this.nextId++, body, user: { login, type }, created_at: at, updated_at: at, issue };
+    this.comments.push(comment);
+    return comment;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const body = raw ? JSON.parse(raw) : undefined;
+        const record: Recorded = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body, authorization: req.headers.authorization };
+        this.requests.push(record);
+        const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+          res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+          res.end(data === undefined ? '' : JSON.stringify(data));
+        };
+        if (req.headers.authorization !== `token ${this.token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        const failure = this.failures.find((f) => f.method === record.method && f.path.test(record.path) && (f.times === undefined || f.times > 0));
+        if (failure) {
+          if (failure.times !== undefined) failure.times--;
+          return send(failure.status, { message: failure.message ?? 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
+        }
+        try {
+          this.route(record, send, url);
+        } catch (err) {
+          send(500, { message: String(err) });
+        }
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  private page<T>(items: T[], url: URL, send: (s: number, d: unknown, h?: Record<string, string>) => void, wrap?: (items: T[]) => unknown) {
+    const perPage = Number(url.searchParams.get('per_page') ?? 30);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const headers: Record<string, string> = {};
+    if (page * perPage < items.length) {
+      const next = new URL(url.toString());
+      next.searchParams.set('page', String(page + 1));
+      headers.link = `<${this.url}${next.pathname}${next.search}>; rel="next"`;
+    }
+    send(200, wrap ? wrap(slice) : slice, headers);
+  }
+
+  private route(r: Recorded, send: (s: number, d: unknown, h?: Record<string, string>) => void, url: URL): void {
+    const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    let m: RegExpExecArray | null;
+    const comment = (c: Comment) => ({ id: c.id, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.test/c/${c.id}` });
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
+      const pr = this.pulls.get(Number(m[1]));
+      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: pr.head, base: pr.base }) : notFound();
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(r.path))) {
+      const pr = this.pulls.get(Number(m[1]));
+      return pr ? this.page(pr.files.map((filename) => ({ filename, status: 'modified' })), url, send) : notFound();
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(r.path))) {
+      return this.page(this.comments.filter((c) => c.issue === Number(m![1])).map(comment), url, send);
+    }
+    if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(r.path))) {
+      return send(201, comment(this.addComment(Number(m[1]), this.botLogin, r.body.body, 'Bot')));
+    }
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(r.path))) {
+      const c = this.comments.find((x) => x.id === Number(m![1]));
+      if (!c) return notFound();
+      if (r.method === 'GET') return send(200, comment(c));
+      if (r.method === 'PATCH') {
+        if (c.user.login !== this.botLogin) return send(403, { message: 'You cannot edit this comment' });
+        c.body = r.body.body;
+        c.updated_at = this.now();
+        return send(200, comment(c));
+      }
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/.exec(r.path))) {
+      const role = this.permissions.get(decodeURIComponent(m[1]!));
+      if (!role) return send(404, { message: 'Not Found' });
+      const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
+      return send(200, { permission, role_name: role, user: { login: m[1] } });
+    }
+    if (r.method === 'GET' && (m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(r.path))) {
+      return this.teams.get(`${m[1]}/${m[2]}`)?.has(m[3]!) ? send(200, { state: 'active', role: 'member' }) : notFound();
+    }
+    if (r.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(r.path)) {
+      const at = this.now();
+      const run: CheckRun = {
+        id: this.nextId++,
+        name: r.body.name,
+        head_sha: r.body.head_sha,
+        status: r.body.status,
+        conclusion: r.body.conclusion ?? null,
+        started_at: at,
+        completed_at: at,
+        output: { title: r.body.output?.title ?? null, summary: r.body.output?.summary ?? null, annotations_count: r.body.output?.annotations?.length ?? 0 },
+        annotations: [...(r.body.output?.annotations ?? [])],
+      };
+      if (run.annotations.length > 50) return send(422, { message: 'Only 50 annotations may be sent at a time' });
+      this.checkRuns.push(run);
+      return send(201, run);
+    }
+    if (r.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)$/.exec(r.path))) {
+      const run = this.checkRuns.find((x) => x.id === Number(m![1]));
+      if (!run) return notFound();
+      if (r.body.conclusion) run.conclusion = r.body.conclusion;
+      if (r.body.output) {
+        run.output.title = r.body.output.title ?? run.output.title;
+        run.output.summary = r.body.output.summary ?? run.output.summary;
+        run.annotations.push(...(r.body.output.annotations ?? []));
+        run.output.annotations_count = run.annotations.length;
+      }
+      run.completed_at = this.now();
+      return send(200, run);
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/.exec(r.path))) {
+      const runs = this.checkRuns.filter((x) => x.head_sha === m![1]);
+      return this.page(runs, url, send, (items) => ({ total_count: runs.length, check_runs: items }));
+    }
+    if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/statuses\/([^/]+)$/.exec(r.path))) {
+      const status: Status = { id: this.nextId++, sha: m[1]!, state: r.body.state, context: r.body.context, description: r.body.description ?? null, created_at: this.now() };
+      this.statuses.push(status);
+      return send(201, status);
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/statuses$/.exec(r.path))) {
+      return this.page(this.statuses.filter((s) => s.sha === m![1]).reverse(), url, send);
+    }
+    notFound();
+  }
+
+  writes(): Recorded[] {
+    return this.requests.filter((r) => r.method !== 'GET');
+  }
+
+  stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
