@@ -69,7 +69,7 @@ function repoOf(repository: z.infer<typeof Repository> | undefined) {
 
 function payloadProblem(source: string, kind: string, error: z.ZodError): DriftGuardError {
   const details = error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
-  return new DriftGuardError('payload_invalid', `${source}: not a ${kind} payload`, { details });
+  return new DriftGuardError('payload_invalid', `${source}: the payload is not a valid ${kind} event`, { details });
 }
 
 /** Reads a JSON payload file, refusing what is not a JSON object. */

@@ -113,7 +113,7 @@ describe('driftguard CLI', () => {
   });
 
   it.each([
-    ['a push payload for pr_opened', () => JSON.stringify(payload('push')), /not a pull_request payload/],
+    ['a push payload for pr_opened', () => JSON.stringify(payload('push')), /not a valid pull_request event/],
     ['a closed PR payload for pr_opened', () => JSON.stringify(payload('pull_request', 'closed')), /a pull_request "closed" payload cannot drive --event pr_opened/],
     ['a file that is not JSON', () => 'not json at all', /the payload is not a JSON object/],
     ['a JSON array', () => '[1,2,3]', /the payload is not a JSON object/],
