@@ -1,8 +1,9 @@
 import type { DriftModule, ModuleRegistry } from '../src/module.ts';
 import { docSync } from './doc-sync/index.ts';
+import { janitor } from './janitor/index.ts';
 import { override } from './override/index.ts';
 
 /** Every module DriftGuard ships, by policy id. Adding a module is one folder and one line here. */
-const modules: readonly DriftModule<any>[] = [docSync, override];
+const modules: readonly DriftModule<any>[] = [docSync, override, janitor];
 
 export const REGISTRY: ModuleRegistry = new Map(modules.map((m) => [m.id, m]));

@@ -20,13 +20,25 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+const janitorFlags = {
+  shard: { type: 'string' },
+  provider: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
 /** Every command, loaded only when it runs so that start-up stays fast. */
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'Run the policy\'s workflow for one event and print the verdict',
-    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown]',
-    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' } },
+    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
     load: () => import('./commands/run.ts'),
+  },
+  janitor: {
+    summary: 'Run the schedule workflow (the TTL janitor): same as run --event schedule',
+    usage: 'driftguard janitor [--dry-run] [--shard i/n] [--provider aws|azure|gcp] [--region R] [--policy FILE] [--format text|json|markdown]',
+    options: { ...common, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
+    load: () => import('./commands/janitor.ts'),
   },
   validate: {
     summary: 'Check a policy file and print every problem with file:line:col',
@@ -99,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
   return command.default(parsed);
 }
 
+// The AWS SDK's notice about its own future Node.js support is not DriftGuard's to print.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const redactor = new Redactor(process.env);
 main(process.argv.slice(2)).then(
   (code) => {

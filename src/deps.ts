@@ -1,3 +1,4 @@
+import { defaultCloudClients, type CloudClients } from './clouds.ts';
 import type { RepoRef } from './events.ts';
 import { Git } from './git.ts';
 import type { GitHubApi } from './github/api.ts';
@@ -26,6 +27,25 @@ export interface Deps {
   out(text: string): void;
   /** The GitHub API for a repository (Octokit, loaded on first use). */
   github(repo: RepoRef): Promise<GitHubApi>;
+  /** Cloud SDK clients for the janitor, loaded on first use. */
+  clouds: CloudClients;
+  /** Runs a command (terraform), with a time limit. */
+  exec(command: string, args: readonly string[], options: ExecOptions): Promise<ExecResult>;
+}
+
+export interface ExecOptions {
+  cwd: string;
+  timeoutMs: number;
+  env?: Record<string, string | undefined>;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when the command could not be started at all (ENOENT, ...). */
+  spawnError?: string;
 }
 
 export interface DepsOptions {
@@ -63,6 +83,8 @@ export function createDeps(options: DepsOptions = {}): Deps {
       ...options.endpoints,
     },
     out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
+    clouds: defaultCloudClients(),
+    exec: (command, args, execOptions) => import('./exec.ts').then(({ run }) => run(command, args, execOptions)),
     github(repo) {
       let client = clients.get(repo.fullName);
       if (!client) {

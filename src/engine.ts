@@ -278,7 +278,7 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       const module = registry.get(id)!;
       const config = policy.modules[id] ?? { on_fail: 'block', timeout: '10m' };
       const stepLog = log.child({ module: id });
-      const ctx: StepContext<object> = { runId, event, config: config as never, policy, policyFile: (options.policyFile ?? 'policy.yaml').replace(/@[0-9a-f]+$/, ''), dryRun, deps, log: stepLog, signal, now: deps.now() };
+      const ctx: StepContext<object> = { runId, event, config: config as never, policy, policyFile: (options.policyFile ?? 'policy.yaml').replace(/@[0-9a-f]+$/, ''), dryRun, deps, log: stepLog, signal, now: deps.now(), state: new Map() };
       stepLog.info({ sha: event.pr?.headSha ?? event.sha }, 'step started');
       const planned = await module.plan(ctx);
       const outcome = !dryRun && module.apply && planned.actions.some((a) => a.status === 'planned') ? await module.apply(planned, ctx) : planned;

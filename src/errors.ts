@@ -54,7 +54,9 @@ export function isDriftGuardError(err: unknown): err is DriftGuardError {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
-    const prefix = typeof code === 'string' && !(err instanceof DriftGuardError) && !err.message.includes(code) ? `${code}: ` : '';
+    // Cloud SDKs name the error (AccessDenied, NoSuchBucket) in `name`, Node in `code`.
+    const tag = typeof code === 'string' ? code : err.name && !/^(Error|TypeError|RangeError)$/.test(err.name) ? err.name : undefined;
+    const prefix = tag && !(err instanceof DriftGuardError) && !err.message.includes(tag) ? `${tag}: ` : '';
     return `${prefix}${err.message}`.split('\n')[0] ?? String(err);
   }
   return String(err);

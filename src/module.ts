@@ -65,6 +65,8 @@ export interface StepContext<C> {
   log: Logger;
   signal: AbortSignal;
   now: Date;
+  /** Shared by the plan and apply of one step (clients, listings); never persisted. */
+  state: Map<string, unknown>;
 }
 
 /** A problem in a module's slice of the policy, its path relative to `modules.<id>`. */

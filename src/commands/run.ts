@@ -74,6 +74,19 @@ export default async function run(args: ParsedArgs): Promise<number> {
     head: args.values.head as string | undefined,
   });
 
+  const shard = args.values.shard as string | undefined;
+  if (shard !== undefined && !/^\d+\/\d+$/.test(shard)) throw new DriftGuardError('usage', `--shard must be "i/n" (0 <= i < n), got "${shard}"`);
+  if (shard !== undefined) {
+    const [i, n] = shard.split('/').map(Number) as [number, number];
+    if (n < 1 || i >= n) throw new DriftGuardError('usage', `--shard must be "i/n" with 0 <= i < n, got "${shard}"`);
+  }
+  const provider = args.values.provider as string | undefined;
+  if (provider !== undefined && !['aws', 'azure', 'gcp'].includes(provider)) throw new DriftGuardError('usage', `--provider must be aws, azure or gcp, got "${provider}"`);
+  const scope = { shard, provider, region: args.values.region as string | undefined };
+  if (Object.values(scope).some((v) => v !== undefined)) {
+    event.inputs = { ...event.inputs, ...Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) };
+  }
+
   let policyCheck: GitHubContext['policyCheck'];
   if (!loaded) {
     if (event.pr && event.name !== 'pr_closed') ({ loaded, check: policyCheck } = await policyFromBase(deps, policyPath(args, env), event));

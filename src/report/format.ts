@@ -28,6 +28,12 @@ export function resultView(result: RunResult, extra: Record<string, unknown> = {
   return { ...result, event, ...extra };
 }
 
+function renderTable(columns: string[], rows: string[][]): string[] {
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
+  const cell = (text: string, i: number) => (i === columns.length - 1 ? text : text.padEnd(widths[i]!));
+  return [columns.map((c, i) => cell(c.toUpperCase(), i)).join('  '), ...rows.map((r) => r.map((c, i) => cell(c, i)).join('  '))];
+}
+
 export interface ReportExtra {
   auditFile?: string;
   /** What went to GitHub, or would have in dry-run. */
@@ -40,6 +46,8 @@ export function formatText(result: RunResult, extra: ReportExtra = {}): string {
   for (const step of result.steps) {
     const blocks = step.effect === 'block' ? ' (blocks)' : '';
     lines.push(`  ${EFFECT_LABEL[step.effect].padEnd(5)} ${step.module}${blocks}: ${step.outcome.summary}  [${step.durationMs} ms]`);
+    const table = step.outcome.data?.table as { columns: string[]; rows: string[][] } | undefined;
+    if (table && table.rows.length > 0) lines.push(...renderTable(table.columns, table.rows).map((l) => `        ${l}`));
     for (const finding of step.outcome.findings) {
       const at = where(finding);
       lines.push(`        ${at ? `${at}  ` : ''}${finding.title}: ${finding.message}`);

@@ -150,7 +150,7 @@ describe('reporting on GitHub', () => {
     server.failures.push({ method: 'POST', path: /\/check-runs$/, status: 422, message: 'Validation Failed' });
     const run = await runInActions(server, repo.dir, 'pull_request', payload());
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('reporting to GitHub failed: Validation Failed');
+    expect(run.stderr).toMatch(/reporting to GitHub failed: (HttpError: )?Validation Failed/);
     const { readdirSync, readFileSync } = await import('node:fs');
     const [file] = readdirSync(`${repo.dir}/audit`);
     const audit = JSON.parse(readFileSync(`${repo.dir}/audit/${file}`, 'utf8'));

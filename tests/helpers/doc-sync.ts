@@ -32,6 +32,7 @@ export async function docSyncOn(
       log: deps.log,
       signal: options.signal ?? new AbortController().signal,
       now: new Date(),
+      state: new Map(),
     };
     const outcome = await docSync.plan(ctx);
     return { ...outcome, logs: deps.logs };

@@ -1,0 +1,49 @@
+import type { ResourceType } from './schema.ts';
+
+export type Provider = 'aws' | 'azure' | 'gcp';
+
+/** One cloud resource as a lister saw it. Tags are undefined when they could not be read. */
+export interface Resource {
+  provider: Provider;
+  type: ResourceType;
+  /** Provider id used to delete it (bucket name, instance id, resource group id). */
+  id: string;
+  /** The name the prefix rule applies to (bucket name, EC2 Name tag, resource group name). */
+  name: string;
+  /** Account, subscription or project. */
+  account: string;
+  region: string;
+  /** The provider's own creation time, when it has one. */
+  createdAt?: Date;
+  tags?: Record<string, string>;
+  /** Why the tags could not be read (AccessDenied, ...). */
+  tagsError?: string;
+}
+
+export const resourceKey = (r: Pick<Resource, 'provider' | 'type' | 'account' | 'region' | 'id'>) => `${r.provider}/${r.account}/${r.region}/${r.type}/${r.id}`;
+
+/** The outcome of trying to delete one resource. */
+export type DeleteResult =
+  | { status: 'deleted' }
+  | { status: 'gone' }
+  /** A protection the janitor never switches off (Object Lock, termination protection, a lock). */
+  | { status: 'refused'; reason: string }
+  /** No longer eligible on the fresh read just before deletion (a tag added since planning). */
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string };
+
+/**
+ * One resource type: a narrow lister and deleter over its SDK client, with its own batch size
+ * and concurrency. Listing reads name, creation time and tags.
+ */
+export interface ResourceHandler {
+  readonly type: ResourceType;
+  readonly provider: Provider;
+  /** Deletions of this type at once in one region (strict rate limits want 1). */
+  readonly concurrency: number;
+  list(): Promise<Resource[]>;
+  /** A fresh read of one resource, undefined when it no longer exists. */
+  get(resource: Resource): Promise<Resource | undefined>;
+  /** Deletes it, emptying it first where needed; never switches off any protection. */
+  delete(resource: Resource, progress: (message: string) => void): Promise<DeleteResult>;
+}

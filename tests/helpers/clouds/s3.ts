@@ -1,0 +1,191 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+interface ExtraVersion {
+  Key: string;
+  VersionId: string;
+  IsDeleteMarker: boolean;
+}
+
+type KoaContext = {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  status: number;
+  type: string;
+  body: unknown;
+  req: NodeJS.ReadableStream;
+  store: { listObjects(bucket: string, options: Record<string, unknown>): Promise<{ objects: Array<{ key: string; lastModified: Date; size: number }> }>; deleteObject(bucket: string, key: string): Promise<void>; existsObject(bucket: string, key: string): Promise<boolean>; getBucket(bucket: string): Promise<unknown> };
+};
+
+const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const error = (ctx: KoaContext, status: number, code: string, message: string) => {
+  ctx.status = status;
+  ctx.type = 'application/xml';
+  ctx.body = xml(`<Error><Code>${code}</Code><Message>${message}</Message><RequestId>dg-test</RequestId></Error>`);
+};
+
+async function readBody(ctx: KoaContext): Promise<string> {
+  let raw = '';
+  for await (const chunk of ctx.req) raw += chunk.toString();
+  return raw;
+}
+
+/**
+ * s3rver on loopback, extended through its Koa middleware with what it lacks and the janitor
+ * needs: bucket tagging, ListObjectVersions (its objects as "null" versions, plus noncurrent
+ * versions and delete markers seeded by tests), multipart upload listing, Object Lock
+ * configuration, a DeleteObjects that honours version ids, and fault injection.
+ */
+export class S3Server {
+  readonly tags = new Map<string, Record<string, string>>();
+  /** Tags that change under the janitor's feet: each read of a bucket's tags takes the next set. */
+  readonly tagSchedule = new Map<string, Array<Record<string, string>>>();
+  readonly versions = new Map<string, ExtraVersion[]>();
+  readonly uploads = new Map<string, Array<{ Key: string; UploadId: string }>>();
+  readonly locked = new Set<string>();
+  /** Buckets whose tags answer AccessDenied. */
+  readonly tagsDenied = new Set<string>();
+  readonly requests: Array<{ method: string; path: string; query: string }> = [];
+  faults = { rate: 0, seed: 1 };
+  private server: S3rver | undefined;
+  private dir = '';
+  url = '';
+
+  private random(): number {
+    // Deterministic: the same faults on every run of a test.
+    this.faults.seed = (this.faults.seed * 1103515245 + 12345) % 2147483648;
+    return this.faults.seed / 2147483648;
+  }
+
+  async start(): Promise<this> {
+    this.dir = mkdtempSync(join(tmpdir(), 'dg-s3-'));
+    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: this.dir, configureBuckets: [] } as never);
+    const stack = (server as unknown as { middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>> }).middleware;
+    const fault = async (ctx: KoaContext, next: () => Promise<void>) => {
+      this.requests.push({ method: ctx.method, path: ctx.path, query: new URLSearchParams(ctx.query as Record<string, string>).toString() });
+      if (this.faults.rate > 0 && this.random() < this.faults.rate) {
+        const pick = this.random();
+        if (pick < 0.4) return error(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
+        if (pick < 0.7) return error(ctx, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+        return error(ctx, 503, 'ServiceUnavailable', 'Service is unable to handle request.');
+      }
+      return next();
+    };
+    stack.splice(1, 0, fault);
+    stack.splice(stack.length - 1, 0, (ctx, next) => this.extension(ctx, next));
+    const address = (await server.run()) as unknown as { port: number };
+    this.server = server;
+    this.url = `http://127.0.0.1:${address.port}`;
+    return this;
+  }
+
+  private async extension(ctx: KoaContext, next: () => Promise<void>): Promise<void> {
+    const [, bucket, ...rest] = ctx.path.split('/');
+    const key = rest.length ? decodeURIComponent(rest.join('/')) : undefined;
+    const q = ctx.query;
+    if (!bucket) return next();
+    const exists = async () => Boolean(await ctx.store.getBucket(bucket));
+    if (!key && 'tagging' in q) {
+      if (!(await exists())) return error(ctx, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+      if (this.tagsDenied.has(bucket)) return error(ctx, 403, 'AccessDenied', 'Access Denied');
+      if (ctx.method === 'GET') {
+        const schedule = this.tagSchedule.get(bucket);
+        if (schedule && schedule.length > 0) this.tags.set(bucket, schedule.length > 1 ? schedule.shift()! : schedule[0]!);
+        const tags = this.tags.get(bucket);
+        if (!tags) return error(ctx, 404, 'NoSuchTagSet', 'The TagSet does not exist');
+        ctx.type = 'application/xml';
+        ctx.body = xml(`<Tagging><TagSet>${Object.entries(tags).map(([k, v]) => `<Tag><Key>${esc(k)}</Key><Value>${esc(v)}</Value></Tag>`).join('')}</TagSet></Tagging>`);
+        return;
+      }
+      if (ctx.method === 'PUT') {
+        const body = await readBody(ctx);
+        const tags: Record<string, string> = {};
+        for (const m of body.matchAll(/<Tag><Key>([^<]*)<\/Key><Value>([^<]*)<\/Value><\/Tag>/g)) tags[m[1]!] = m[2]!;
+        this.tags.set(bucket, tags);
+        ctx.status = 204;
+        return;
+      }
+    }
+    if (!key && 'object-lock' in q && ctx.method === 'GET') {
+      if (!this.locked.has(bucket)) return error(ctx, 404, 'ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket');
+      ctx.type = 'application/xml';
+      ctx.body = xml('<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>');
+      return;
+    }
+    if (!key && 'versions' in q && ctx.method === 'GET') {
+      if (!(await exists())) return error(ctx, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+      const { objects } = await ctx.store.listObjects(bucket, {});
+      const entries = [
+        ...objects.map((o) => ({ Key: o.key, VersionId: 'null', IsDeleteMarker: false, size: o.size })),
+        ...(this.versions.get(bucket) ?? []).map((v) => ({ ...v, size: 1 })),
+      ].sort((a, b) => (a.Key === b.Key ? a.VersionId.localeCompare(b.VersionId) : a.Key < b.Key ? -1 : 1));
+      const maxKeys = Number(q['max-keys'] ?? 1000);
+      const keyMarker = q['key-marker'] as string | undefined;
+      const versionMarker = q['version-id-marker'] as string | undefined;
+      const start = keyMarker === undefined ? 0 : entries.findIndex((e) => e.Key > keyMarker || (e.Key === keyMarker && versionMarker !== undefined && e.VersionId > versionMarker));
+      const page = start < 0 ? [] : entries.slice(start, start + maxKeys);
+      const truncated = start >= 0 && start + maxKeys < entries.length;
+      const last = page[page.length - 1];
+      const body = page
+        .map((e) =>
+          e.IsDeleteMarker
+            ? `<DeleteMarker><Key>${esc(e.Key)}</Key><VersionId>${e.VersionId}</VersionId><IsLatest>false</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified></DeleteMarker>`
+            : `<Version><Key>${esc(e.Key)}</Key><VersionId>${e.VersionId}</VersionId><IsLatest>${e.VersionId === 'null'}</IsLatest><LastModified>2026-01-01T00:00:00.000Z</LastModified><Size>${e.size}</Size><StorageClass>STANDARD</StorageClass></Version>`,
+        )
+        .join('');
+      ctx.type = 'application/xml';
+      ctx.body = xml(
+        `<ListVersionsResult><Name>${bucket}</Name><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${truncated && last ? `<NextKeyMarker>${esc(last.Key)}</NextKeyMarker><NextVersionIdMarker>${last.VersionId}</NextVersionIdMarker>` : ''}${body}</ListVersionsResult>`,
+      );
+      return;
+    }
+    if (!key && 'uploads' in q && ctx.method === 'GET') {
+      const uploads = this.uploads.get(bucket) ?? [];
+      ctx.type = 'application/xml';
+      ctx.body = xml(`<ListMultipartUploadsResult><Bucket>${bucket}</Bucket><IsTruncated>false</IsTruncated>${uploads.map((u) => `<Upload><Key>${esc(u.Key)}</Key><UploadId>${u.UploadId}</UploadId></Upload>`).join('')}</ListMultipartUploadsResult>`);
+      return;
+    }
+    if (key && typeof q.uploadId === 'string' && ctx.method === 'DELETE') {
+      const uploads = this.uploads.get(bucket) ?? [];
+      if (!uploads.some((u) => u.UploadId === q.uploadId)) return error(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist.');
+      this.uploads.set(bucket, uploads.filter((u) => u.UploadId !== q.uploadId));
+      ctx.status = 204;
+      return;
+    }
+    if (!key && 'delete' in q && ctx.method === 'POST') {
+      const body = await readBody(ctx);
+      const deleted: string[] = [];
+      for (const m of body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)) {
+        const objectKey = /<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') ?? '';
+        const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1]!)?.[1];
+        if (versionId && versionId !== 'null') {
+          this.versions.set(bucket, (this.versions.get(bucket) ?? []).filter((v) => !(v.Key === objectKey && v.VersionId === versionId)));
+        } else if (await ctx.store.existsObject(bucket, objectKey)) {
+          await ctx.store.deleteObject(bucket, objectKey);
+        }
+        deleted.push(`<Deleted><Key>${esc(objectKey)}</Key>${versionId ? `<VersionId>${versionId}</VersionId>` : ''}</Deleted>`);
+      }
+      ctx.type = 'application/xml';
+      ctx.body = xml(`<DeleteResult>${deleted.join('')}</DeleteResult>`);
+      return;
+    }
+    if (!key && ctx.method === 'DELETE' && Object.keys(q).length === 0) {
+      if ((this.versions.get(bucket)?.length ?? 0) > 0 || (this.uploads.get(bucket)?.length ?? 0) > 0) {
+        return error(ctx, 409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.');
+      }
+      await next();
+      if (ctx.status < 300) this.tags.delete(bucket);
+      return;
+    }
+    return next();
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
