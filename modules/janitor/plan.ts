@@ -58,6 +58,8 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
     }
   });
 
+  // Listing runs in parallel; the plan is in a fixed order: deletion order, then resource key.
+  listed.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target) || (resourceKey(a.resource) < resourceKey(b.resource) ? -1 : 1));
   const policy = eligibilityPolicy(config);
   const planned: Planned[] = selectExpired(listed.map((l) => l.resource), policy, ctx.now);
   const decisions: Decision[] = planned.map((p) => ({

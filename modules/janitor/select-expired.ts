@@ -11,7 +11,7 @@ const MARKERS = ['dg-expires-at', 'dg-ttl', 'dg-created-at', 'dg-env', 'dg-prote
 
 /** Reads a marker by key, case-insensitively; two spellings with different values make it ambiguous. */
 function marker(tags: Record<string, string>, key: (typeof MARKERS)[number]): { value?: string; ambiguous?: true } {
-  const values = Object.entries(tags).filter(([k]) => k.toLowerCase() === key).map(([, v]) => v);
+  const values = Object.entries(tags).filter(([k]) => k.trim().toLowerCase() === key).map(([, v]) => v);
   if (values.length > 1 && new Set(values).size > 1) return { ambiguous: true };
   return { value: values[0] };
 }
@@ -29,9 +29,11 @@ export function parseInstant(text: string): Date | undefined {
 
 export function isProtected(tags: Record<string, string>, protectedTags: Record<string, string>): string | undefined {
   for (const [key, value] of Object.entries(tags)) {
-    if (key.toLowerCase() === 'dg-protected' && value.trim().toLowerCase() === 'true') return `${key}=${value}`;
+    // Keys and values are trimmed and compared case-insensitively: a near-miss spelling protects.
+    const k = key.trim().toLowerCase();
+    if (k === 'dg-protected' && value.trim().toLowerCase() === 'true') return `${key}=${value}`;
     for (const [pk, pv] of Object.entries(protectedTags)) {
-      if (key.toLowerCase() === pk.toLowerCase() && value.trim().toLowerCase() === pv.toLowerCase()) return `${key}=${value}`;
+      if (k === pk.trim().toLowerCase() && value.trim().toLowerCase() === pv.trim().toLowerCase()) return `${key}=${value}`;
     }
   }
   return undefined;

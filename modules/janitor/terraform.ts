@@ -9,7 +9,7 @@ export type DestroyOutcome = { ok: true; detail: string } | { ok: false; reason:
 /** The most telling line of Terraform's error output ("Error acquiring the state lock", ...). */
 function firstError(output: string): string {
   const lines = output.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim()).filter(Boolean);
-  return lines.find((l) => l.startsWith('Error')) ?? lines[0] ?? 'no output';
+  return (lines.find((l) => l.startsWith('Error')) ?? lines[0] ?? 'no output').replace(/^Error:\s*/, '');
 }
 
 export function workdirOf(settings: JanitorConfig['terraform'], env: string, cwd: string): string {
