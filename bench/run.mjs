@@ -93,4 +93,15 @@ if (rgPath) {
 } else {
   line('  ripgrep not found (apt-get install ripgrep) - ratio skipped');
 }
+// 3. The janitor: 200 expired buckets of 5 objects on s3rver, against a sequential `aws s3 rb --force` loop.
+const janitorEntry = join(root, 'bench', '.out', 'janitor.mjs');
+await build({ entryPoints: [join(root, 'bench', 'janitor-entry.ts')], outfile: janitorEntry, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', packages: 'external',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+const janitorRun = spawnSync(process.execPath, [janitorEntry], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+if (janitorRun.status !== 0) throw new Error('janitor bench failed');
+const jb = JSON.parse(janitorRun.stdout.toString());
+line(`janitor: ${jb.buckets} expired buckets x ${jb.objects} objects on s3rver deleted in ${(jb.janitorMs / 1000).toFixed(1)} s`);
+if (jb.awsMs !== undefined) line(`  sequential aws s3 rb --force loop, same server: ${(jb.awsMs / 1000).toFixed(1)} s; janitor / awscli = ${(jb.janitorMs / jb.awsMs).toFixed(2)}x`);
+else line('  awscli not found (apt-get install awscli) - ratio skipped');
+line(`janitor plan over ${jb.planned} resources: ${jb.planCpuMs.toFixed(0)} ms CPU (${((jb.planCpuMs * 1000) / jb.planned).toFixed(1)} us per resource), RSS grew ${jb.planRssGrowthMb.toFixed(1)} MB (bench process peak ${jb.peakRssMb.toFixed(0)} MB), ${jb.eligible} eligible`);
 rmSync(work, { recursive: true, force: true });

@@ -128,7 +128,7 @@ describe('property: the deleted set is always inside the eligible set', () => {
 
   it('adding a protected tag never makes a resource eligible, and always makes it ineligible', () => {
     fc.assert(
-      fc.property(resourceArb, fc.constantFrom({ Protected: 'true' }, { environment: 'PRODUCTION' }, { 'dg-protected': 'True' }), (r, guard) => {
+      fc.property(resourceArb, fc.constantFrom<Record<string, string>>({ Protected: 'true' }, { environment: 'PRODUCTION' }, { 'dg-protected': 'True' }), (r, guard) => {
         const resource: Resource = { provider: 'aws', type: 's3_bucket', id: 'r', region: 'x', name: r.name, account: r.account, ...(r.createdAt ? { createdAt: r.createdAt } : {}), tags: { ...(r.tags ?? {}), ...guard } };
         expect(eligibility(resource, POLICY, NOW).eligible).toBe(false);
       }),
