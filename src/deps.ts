@@ -83,7 +83,7 @@ export function createDeps(options: DepsOptions = {}): Deps {
       ...options.endpoints,
     },
     out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
-    clouds: defaultCloudClients(),
+    clouds: undefined as unknown as CloudClients,
     exec: (command, args, execOptions) => import('./exec.ts').then(({ run }) => run(command, args, execOptions)),
     github(repo) {
       let client = clients.get(repo.fullName);
@@ -94,5 +94,6 @@ export function createDeps(options: DepsOptions = {}): Deps {
       return client;
     },
   };
+  deps.clouds = defaultCloudClients(deps);
   return deps;
 }

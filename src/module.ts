@@ -84,6 +84,8 @@ export interface DriftModule<C extends object = object> {
   readonly summary: string;
   readonly events: readonly EventName[];
   readonly config: z.ZodObject<z.ZodRawShape>;
+  /** Uses cloud credentials: where OIDC is required, static keys are refused before it runs. */
+  readonly cloud?: boolean;
   validate?(config: C & CommonConfig): SliceProblem[] | Promise<SliceProblem[]>;
   plan(ctx: StepContext<C>): Promise<StepOutcome>;
   apply?(planned: StepOutcome, ctx: StepContext<C>): Promise<StepOutcome>;

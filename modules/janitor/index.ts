@@ -12,6 +12,7 @@ export const janitor = defineModule<JanitorConfig>({
   summary: 'Deletes expired ephemeral cloud resources (Terraform first, then the cloud APIs), only those it can prove are eligible',
   events: ['schedule', 'dispatch'],
   config: JanitorConfig,
+  cloud: true,
   validate(config) {
     const problems = [];
     if (durationMs(config.ttl) > durationMs(config.max_ttl)) problems.push({ path: ['ttl'], message: `ttl ${config.ttl} is above max_ttl ${config.max_ttl}` });

@@ -94,6 +94,15 @@ export default async function run(args: ParsedArgs): Promise<number> {
     deps.log.level = (args.values['log-level'] as string | undefined) ?? env.DRIFTGUARD_LOG_LEVEL ?? loaded.policy.log.level;
   }
 
+  const steps = loaded.policy.workflows[event.name] ?? [];
+  const requireOidc = loaded.policy.auth.require_oidc === 'always' || (loaded.policy.auth.require_oidc === 'auto' && inActions);
+  if (requireOidc && steps.some((id) => REGISTRY.get(id)?.cloud)) {
+    const { refuseStaticCredentials } = await import('../auth/require-oidc.ts');
+    refuseStaticCredentials(env);
+  }
+  const { defaultCloudClients } = await import('../clouds.ts');
+  deps.clouds = defaultCloudClients(deps, loaded.policy.auth);
+
   let github: GitHubContext | undefined;
   if (inActions && event.repo) {
     github = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
-import { CommonModuleConfig, LogLevel } from './types.ts';
+import { CommonModuleConfig, Duration, LogLevel } from './types.ts';
 
 export const POLICY_VERSION = 1;
 
@@ -31,6 +31,25 @@ export const OverrideSettings = z
   .describe('The /driftguard override command.');
 export type OverrideSettings = z.infer<typeof OverrideSettings>;
 
+const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'expected an IAM role ARN such as "arn:aws:iam::111111111111:role/driftguard"' });
+
+export const AuthSettings = z
+  .strictObject({
+    require_oidc: z.enum(['auto', 'always', 'never']).default('auto').describe('auto: static cloud keys are refused inside GitHub Actions; always: everywhere; never: not checked.'),
+    aws: z
+      .strictObject({
+        role_arn: RoleArn.optional().describe('Role assumed with the GitHub OIDC token (AWS_ROLE_TO_ASSUME overrides it).'),
+        roles: z.record(z.string().regex(/^\d{12}$/), RoleArn).default({}).describe('Per-account roles for multi-account runs.'),
+        session_duration: Duration.default('15m'),
+        sts_endpoint: z.string().url().optional(),
+      })
+      .prefault({}),
+    azure: z.strictObject({ authority_host: z.string().url().optional() }).prefault({}),
+    gcp: z.strictObject({ token_url: z.string().url().optional(), iam_credentials_url: z.string().url().optional() }).prefault({}),
+  })
+  .describe('Cloud authentication: short-lived credentials from the GitHub OIDC token.');
+export type AuthSettings = z.infer<typeof AuthSettings>;
+
 /** Builds the strict policy schema: the fixed top level plus one slice per registered module. */
 export function policySchema(registry: ModuleRegistry) {
   const slices: Record<string, z.ZodType> = {};
@@ -59,6 +78,7 @@ export function policySchema(registry: ModuleRegistry) {
         .describe('Event name -> ordered list of module ids to run for it.'),
       github: GitHubSettings.prefault({}),
       overrides: OverrideSettings.prefault({}),
+      auth: AuthSettings.prefault({}),
       modules: z.strictObject(slices).prefault({}),
     })
     .describe('DriftGuard policy');
@@ -72,6 +92,7 @@ export interface Policy {
   workflows: Record<string, string[]>;
   github: GitHubSettings;
   overrides: OverrideSettings;
+  auth: AuthSettings;
   modules: Record<string, Record<string, unknown> & { on_fail: 'block' | 'warn'; timeout: string }>;
 }
 

@@ -10,7 +10,7 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 
 /** The real SDK clients, with the test servers' credentials instead of the default chain. */
 export function testClouds(overrides: Partial<CloudClients> = {}): CloudClients {
-  const defaults = defaultCloudClients();
+  const defaults = defaultCloudClients(testDeps());
   return {
     ...defaults,
     async awsAccount(options) {

@@ -34,32 +34,39 @@ export async function buildTargets(
   const aws = config.providers.aws;
   if (aws && wanted('aws')) {
     const regions = aws.regions.filter((r) => !filter.region || filter.region === r);
-    let account: string | undefined;
+    // Each allowlisted account is reached with its own credentials (a per-account role) or the
+    // default ones, and proven with STS: only accounts on the allowlist are ever listed.
+    const accounts: string[] = [];
     if (aws.verify_account) {
-      try {
-        account = await clouds.awsAccount({ region: aws.regions[0]!, endpoint: aws.sts.endpoint });
-        if (!aws.accounts.includes(account)) {
-          problems.push({ provider: 'aws', where: `account ${account}`, reason: `the credentials belong to account ${account}, which is not on the policy's allowlist (${aws.accounts.join(', ')})` });
-          account = undefined;
+      for (const expected of aws.accounts) {
+        try {
+          const actual = await clouds.awsAccount({ region: aws.regions[0]!, endpoint: aws.sts.endpoint, account: expected });
+          if (!aws.accounts.includes(actual)) {
+            problems.push({ provider: 'aws', where: `account ${actual}`, reason: `the credentials belong to account ${actual}, which is not on the policy's allowlist (${aws.accounts.join(', ')})` });
+          } else if (!accounts.includes(actual)) {
+            accounts.push(actual);
+          }
+        } catch (err) {
+          problems.push({ provider: 'aws', where: 'sts', reason: `cannot tell which account the credentials for ${expected} belong to: ${(err as Error).message}` });
         }
-      } catch (err) {
-        problems.push({ provider: 'aws', where: 'sts', reason: `cannot tell which account the credentials belong to: ${(err as Error).message}` });
       }
     } else if (aws.accounts.length === 1) {
-      account = aws.accounts[0];
+      accounts.push(aws.accounts[0]!);
     } else {
       problems.push({ provider: 'aws', where: 'accounts', reason: 'verify_account is off and several accounts are listed: cannot tell which one the credentials belong to' });
     }
-    if (account) {
+    if (accounts.length > 0) {
       const { s3Buckets } = await import('./aws-s3-bucket.ts');
       const { ec2Instances } = await import('./aws-ec2-instance.ts');
-      for (const region of regions) {
-        if (aws.resources.includes('ec2_instance')) {
-          targets.push({ provider: 'aws', account, region, type: 'ec2_instance', handler: await ec2Instances({ client: await clouds.ec2({ region, endpoint: aws.ec2.endpoint }), account, region }) });
-        }
-        if (aws.resources.includes('s3_bucket')) {
-          const client = await clouds.s3({ region, endpoint: aws.s3.endpoint, forcePathStyle: aws.s3.force_path_style });
-          targets.push({ provider: 'aws', account, region, type: 's3_bucket', handler: await s3Buckets({ client, account, region, defaultRegion: aws.s3.endpoint ? region : 'us-east-1' }) });
+      for (const account of accounts) {
+        for (const region of regions) {
+          if (aws.resources.includes('ec2_instance')) {
+            targets.push({ provider: 'aws', account, region, type: 'ec2_instance', handler: await ec2Instances({ client: await clouds.ec2({ region, endpoint: aws.ec2.endpoint, account }), account, region }) });
+          }
+          if (aws.resources.includes('s3_bucket')) {
+            const client = await clouds.s3({ region, endpoint: aws.s3.endpoint, forcePathStyle: aws.s3.force_path_style, account });
+            targets.push({ provider: 'aws', account, region, type: 's3_bucket', handler: await s3Buckets({ client, account, region, defaultRegion: aws.s3.endpoint ? region : 'us-east-1' }) });
+          }
         }
       }
     }

@@ -19,6 +19,12 @@ export class AwsQueryServer {
   readonly instances = new Map<string, Instance>();
   readonly calls: Array<Record<string, string>> = [];
   account = '111111111111';
+  /** AssumeRoleWithWebIdentity: the token it expects, and the session it hands out. */
+  webIdentity: { token?: string; roles: Map<string, string>; session: { accessKeyId: string; secretAccessKey: string; sessionToken: string } } = {
+    roles: new Map(),
+    session: { accessKeyId: 'ASIATESTSESSION00001', secretAccessKey: 'session-secret-5b4f0c9e7d', sessionToken: 'session-token-IQoJb3JpZ2luX2VjEJr0000' },
+  };
+  readonly securityTokens: Array<string | undefined> = [];
   pageSize = 2;
   faults = { rate: 0, seed: 7 };
   private server: Server | undefined;
@@ -48,6 +54,7 @@ export class AwsQueryServer {
         }
         const params = Object.fromEntries(new URLSearchParams(raw));
         this.calls.push(params);
+        this.securityTokens.push(req.headers['x-amz-security-token'] as string | undefined);
         const ec2Error = (status: number, code: string, message: string) =>
           send(status, `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>dg-test</RequestID></Response>`);
         if (this.faults.rate > 0 && params.Action !== 'GetCallerIdentity' && this.random() < this.faults.rate) {
@@ -56,6 +63,16 @@ export class AwsQueryServer {
         switch (params.Action) {
           case 'GetCallerIdentity':
             return send(200, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${this.account}:assumed-role/driftguard/ci</Arn><UserId>AROAEXAMPLE:ci</UserId><Account>${this.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>dg-test</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
+          case 'AssumeRoleWithWebIdentity': {
+            const account = this.webIdentity.roles.get(params.RoleArn ?? '');
+            if (!account || params.WebIdentityToken !== this.webIdentity.token) {
+              return send(403, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>Not authorized to perform sts:AssumeRoleWithWebIdentity</Message></Error><RequestId>dg</RequestId></ErrorResponse>`);
+            }
+            this.account = account;
+            const s = this.webIdentity.session;
+            const expires = new Date(Date.now() + Number(params.DurationSeconds ?? 3600) * 1000).toISOString();
+            return send(200, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>${s.accessKeyId}</AccessKeyId><SecretAccessKey>${s.secretAccessKey}</SecretAccessKey><SessionToken>${s.sessionToken}</SessionToken><Expiration>${expires}</Expiration></Credentials><SubjectFromWebIdentityToken>repo:acme/infra:ref:refs/heads/main</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>${params.RoleArn}/${params.RoleSessionName}</Arn><AssumedRoleId>AROA:${params.RoleSessionName}</AssumedRoleId></AssumedRoleUser></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>dg</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>`);
+          }
           case 'DescribeInstances':
             return this.describe(params, send, ec2Error);
           case 'DescribeInstanceAttribute': {

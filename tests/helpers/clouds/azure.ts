@@ -24,6 +24,8 @@ export class AzureServer {
   /** Polls before a delete completes. */
   pollsBeforeDone = 2;
   faults = { rate: 0, seed: 3 };
+  /** The bearer token ARM accepts. */
+  acceptedToken = 'test-arm-token';
   private pending = new Map<string, { sub: string; name: string; polls: number }>();
   private server: Server | undefined;
   url = '';
@@ -47,7 +49,7 @@ export class AzureServer {
         res.end(body === undefined ? '' : JSON.stringify(body));
       };
       const armError = (status: number, code: string, message: string) => send(status, { error: { code, message } });
-      if (req.headers.authorization !== 'Bearer test-arm-token') return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+      if (req.headers.authorization !== `Bearer ${this.acceptedToken}`) return armError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
       if (!url.searchParams.get('api-version')) return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
       if (this.faults.rate > 0 && this.random() < this.faults.rate) {
         return this.random() < 0.5 ? send(429, { error: { code: 'TooManyRequests', message: 'throttled' } }, { 'retry-after': '0' }) : armError(503, 'ServiceUnavailable', 'try later');

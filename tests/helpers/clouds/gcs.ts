@@ -19,7 +19,7 @@ export interface GcsBucket {
  */
 export class GcsServer {
   readonly buckets = new Map<string, GcsBucket>();
-  readonly requests: Array<{ method: string; url: string }> = [];
+  readonly requests: Array<{ method: string; url: string; authorization?: string }> = [];
   pageSize = 2;
   faults = { rate: 0, seed: 5 };
   private server: Server | undefined;
@@ -40,7 +40,7 @@ export class GcsServer {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      this.requests.push({ method: req.method ?? '', url: url.pathname + url.search });
+      this.requests.push({ method: req.method ?? '', url: url.pathname + url.search, authorization: req.headers.authorization });
       const send = (status: number, body?: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
         res.end(body === undefined ? '' : JSON.stringify(body));

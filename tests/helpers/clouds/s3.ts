@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import S3rver from 's3rver';
+
+const require = createRequire(import.meta.url);
 
 interface ExtraVersion {
   Key: string;
@@ -49,7 +52,7 @@ export class S3Server {
   readonly locked = new Set<string>();
   /** Buckets whose tags answer AccessDenied. */
   readonly tagsDenied = new Set<string>();
-  readonly requests: Array<{ method: string; path: string; query: string }> = [];
+  readonly requests: Array<{ method: string; path: string; query: string; securityToken?: string }> = [];
   faults = { rate: 0, seed: 1 };
   private server: S3rver | undefined;
   private dir = '';
@@ -66,7 +69,8 @@ export class S3Server {
     const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: this.dir, configureBuckets: [] } as never);
     const stack = (server as unknown as { middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>> }).middleware;
     const fault = async (ctx: KoaContext, next: () => Promise<void>) => {
-      this.requests.push({ method: ctx.method, path: ctx.path, query: new URLSearchParams(ctx.query as Record<string, string>).toString() });
+      const securityToken = (ctx as unknown as { get(h: string): string }).get('x-amz-security-token') || undefined;
+      this.requests.push({ method: ctx.method, path: ctx.path, query: new URLSearchParams(ctx.query as Record<string, string>).toString(), ...(securityToken ? { securityToken } : {}) });
       if (this.faults.rate > 0 && this.random() < this.faults.rate) {
         const pick = this.random();
         if (pick < 0.4) return error(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
@@ -182,6 +186,12 @@ export class S3Server {
       return;
     }
     return next();
+  }
+
+  /** Makes s3rver accept (and verify signatures of) another key pair, such as an STS session's. */
+  addCredentials(accessKeyId: string, secretAccessKey: string): void {
+    const AWSAccount = require('s3rver/lib/models/account.js') as new (id: string, name: string) => { createKeyPair(a: string, s: string): void };
+    new AWSAccount('111111111111', 'driftguard-test').createKeyPair(accessKeyId, secretAccessKey);
   }
 
   async stop(): Promise<void> {
