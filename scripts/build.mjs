@@ -6,6 +6,28 @@ import { rmSync } from 'node:fs';
 
 const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@octokit/*', 'octokit'];
 
+const forAction = process.argv.includes('--action');
+
+if (forAction) {
+  // The GitHub Action ships self-contained files (every dependency bundled, split so that cloud
+  // SDKs load only when a command needs them): no install step at run time.
+  rmSync(new URL('../action/dist', import.meta.url), { recursive: true, force: true });
+  await build({
+    entryPoints: { index: 'src/action.ts' },
+    outdir: 'action/dist',
+    splitting: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
+  });
+  process.exit(0);
+}
+
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli.ts' },

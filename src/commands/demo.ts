@@ -1,7 +1,7 @@
 import { cp, mkdtemp, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import { createDeps } from '../deps.ts';
 import { DriftGuardError, ExitCode } from '../errors.ts';
 import { Git } from '../git.ts';

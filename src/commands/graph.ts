@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import { buildMachine } from '../engine.ts';
 import { ExitCode } from '../errors.ts';
 import { toMermaid } from '../graph.ts';

@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import run from './run.ts';
 
 /** `driftguard janitor` is `driftguard run --event schedule`. */

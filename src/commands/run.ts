@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import type { Deps } from '../deps.ts';
 import { DriftGuardError, isDriftGuardError } from '../errors.ts';
 import type { DriftEvent, EventName } from '../events.ts';

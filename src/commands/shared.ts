@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createDeps, type Deps } from '../deps.ts';
 import { DriftGuardError } from '../errors.ts';
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import { loadPolicy, type LoadedPolicy } from '../policy/load.ts';
 import { FORMATS, type Format } from '../report/format.ts';
 import { REGISTRY } from '../../modules/registry.ts';

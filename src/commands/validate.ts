@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../cli.ts';
+import type { ParsedArgs } from '../main.ts';
 import { ExitCode } from '../errors.ts';
 import { loadPolicyFor } from './shared.ts';
 

@@ -1,0 +1,34 @@
+import { appendFileSync } from 'node:fs';
+import { runCommandLine } from './main.ts';
+
+/** Inputs arrive as INPUT_<NAME> (upper-cased, spaces as underscores, dashes kept). */
+function input(name: string): string | undefined {
+  const value = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]?.trim();
+  return value ? value : undefined;
+}
+
+const VERDICTS: Record<number, string> = { 0: 'pass', 1: 'blocked', 2: 'invalid', 3: 'error' };
+
+/** The GitHub Action: its inputs become a `driftguard run` command line; the verdict an output. */
+async function action(): Promise<void> {
+  const argv = ['run'];
+  const event = input('event');
+  if (event) argv.push('--event', event);
+  argv.push('--policy', input('policy') ?? 'policy.yaml');
+  const dryRun = input('dry-run') ?? 'true';
+  if (!['true', 'false'].includes(dryRun)) {
+    process.stderr.write(`driftguard: the dry-run input must be "true" or "false", got "${dryRun}"\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (dryRun === 'true') argv.push('--dry-run');
+  for (const name of ['format', 'shard', 'provider', 'region', 'base', 'head']) {
+    const value = input(name);
+    if (value) argv.push(`--${name}`, value);
+  }
+  const code = await runCommandLine(argv);
+  if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `verdict=${VERDICTS[code] ?? 'error'}\nexit-code=${code}\n`);
+  process.exitCode = code;
+}
+
+void action();

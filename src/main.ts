@@ -1,0 +1,134 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DriftGuardError, ExitCode, describeError, isDriftGuardError } from './errors.ts';
+import { Redactor } from './redact.ts';
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  load: () => Promise<{ default: (args: ParsedArgs) => Promise<number> }>;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+const common = {
+  policy: { type: 'string', short: 'p' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const janitorFlags = {
+  shard: { type: 'string' },
+  provider: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+/** Every command, loaded only when it runs so that start-up stays fast. */
+export const COMMANDS: Record<string, CommandSpec> = {
+  run: {
+    summary: 'Run the policy\'s workflow for one event and print the verdict',
+    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
+    load: () => import('./commands/run.ts'),
+  },
+  janitor: {
+    summary: 'Run the schedule workflow (the TTL janitor): same as run --event schedule',
+    usage: 'driftguard janitor [--dry-run] [--shard i/n] [--provider aws|azure|gcp] [--region R] [--policy FILE] [--format text|json|markdown]',
+    options: { ...common, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
+    load: () => import('./commands/janitor.ts'),
+  },
+  validate: {
+    summary: 'Check a policy file and print every problem with file:line:col',
+    usage: 'driftguard validate [--policy FILE]',
+    options: { ...common },
+    load: () => import('./commands/validate.ts'),
+  },
+  schema: {
+    summary: 'Print the policy\'s JSON Schema (for editor completion)',
+    usage: 'driftguard schema',
+    options: { help: common.help },
+    load: () => import('./commands/schema.ts'),
+  },
+  graph: {
+    summary: 'Print the state machine built from the policy as a Mermaid diagram',
+    usage: 'driftguard graph [--event EVENT] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' } },
+    load: () => import('./commands/graph.ts'),
+  },
+  demo: {
+    summary: 'Run a pull request check on a bundled example repository (no network, no token)',
+    usage: 'driftguard demo [--format text|json|markdown] [--dir DIR]',
+    options: { ...common, format: { type: 'string', short: 'f' }, dir: { type: 'string' } },
+    load: () => import('./commands/demo.ts'),
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = [
+    'DriftGuard: policy-driven governance for pull requests and cloud estates.',
+    '',
+    'Usage: driftguard <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
+    '',
+    'Run "driftguard <command> --help" for a command\'s options.',
+    'Exit codes: 0 pass, 1 blocked by policy, 2 bad usage or policy, 3 the run could not complete.',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? ExitCode.usage : ExitCode.pass;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${(await import('../package.json', { with: { type: 'json' } })).default.version}\n`);
+    return ExitCode.pass;
+  }
+  const spec = COMMANDS[name];
+  if (!spec) {
+    const { didYouMean } = await import('./suggest.ts');
+    throw new DriftGuardError('usage', `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; run "driftguard --help"`);
+  }
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: false, strict: true }) as ParsedArgs;
+  } catch (err) {
+    throw new DriftGuardError('usage', `${(err as Error).message.replace(/\. To specify.*$/s, '')}\nusage: ${spec.usage}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n`);
+    return ExitCode.pass;
+  }
+  const command = await spec.load();
+  return command.default(parsed);
+}
+
+/**
+ * Runs one command line and returns its exit code: the one place where typed errors become
+ * messages and exit codes. Nothing below it calls process.exit.
+ */
+export async function runCommandLine(argv: string[]): Promise<number> {
+  // The AWS SDK's notice about its own future Node.js support is not DriftGuard's to print.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const redactor = new Redactor(process.env);
+  try {
+    return await main(argv);
+  } catch (err) {
+    if (isDriftGuardError(err)) {
+      const details = err.details.map((d) => `  ${d}`).join('\n');
+      process.stderr.write(redactor.scrub(`driftguard: ${err.message}\n${details ? `${details}\n` : ''}`));
+      return err.exitCode;
+    }
+    process.stderr.write(redactor.scrub(`driftguard: internal error: ${describeError(err)}\n`));
+    if (process.env.DRIFTGUARD_DEBUG) process.stderr.write(redactor.scrub(`${(err as Error)?.stack ?? ''}\n`));
+    return ExitCode.incomplete;
+  }
+}
