@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.6.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.40"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.11"
+    }
+  }
+}
