@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
+import { createRequire } from 'node:module';
 import { runCli, type CliResult } from './cli.ts';
 import type { GitHubServer } from './github-server.ts';
 
 type Example = Record<string, any>;
-const all = examples as unknown as Array<{ name: string; examples: Example[] }>;
+// Required, not imported: the package is JSON, which plain Node ESM imports only with an attribute.
+const all = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{ name: string; examples: Example[] }>;
 
 /** A real webhook payload from @octokit/webhooks-examples, adjusted to the test's PR. */
 export function prPayload(action: string, pr: { number: number; base: string; head: string; author: string }): Example {

@@ -54,6 +54,8 @@ export class GitHubServer {
   /** Paths (method + path regex) that answer a status instead of working. */
   readonly failures: Array<{ method: string; path: RegExp; status: number; times?: number; message?: string }> = [];
   botLogin = 'github-actions[bot]';
+  /** Routes of the host program (a demo's control endpoint), tried before the API. */
+  extraRoute?: (r: Recorded, send: (status: number, data: unknown) => void) => boolean;
   token = 'ghs_test_token_1234567890abcdef';
   private nextId = 1000;
   private clockMs = Date.parse('2026-11-20T10:00:00Z');
@@ -86,6 +88,7 @@ export class GitHubServer {
           res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
           res.end(data === undefined ? '' : JSON.stringify(data));
         };
+        if (this.extraRoute?.(record, send)) return;
         if (req.headers.authorization !== `token ${this.token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
         const failure = this.failures.find((f) => f.method === record.method && f.path.test(record.path) && (f.times === undefined || f.times > 0));
         if (failure) {

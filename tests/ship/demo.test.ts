@@ -1,0 +1,53 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** Every command of every ```sh block of DEMO.md, in order, with its expected exit code. */
+const commands = [...readFileSync('DEMO.md', 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)]
+  .flatMap((m) => m[1]!.split('\n'))
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => {
+    const exit = /\s+#\s*exit (\d+)$/.exec(l);
+    return { line: l.replace(/\s+#.*$/, ''), exit: exit ? Number(exit[1]) : 0 };
+  });
+
+const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const background: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of background) child.kill();
+  rmSync('.driftguard-demo', { recursive: true, force: true });
+});
+
+describe('DEMO.md', () => {
+  it('has the commands the walkthrough promises', () => {
+    expect(commands.length).toBeGreaterThan(10);
+  });
+
+  it('every command runs as written, with the exit code and outcome described', { timeout: 240_000 }, () => {
+    rmSync('.driftguard-demo', { recursive: true, force: true });
+    const outputs: string[] = [];
+    for (const { line, exit } of commands) {
+      if (line.endsWith('&')) {
+        background.push(spawn('bash', ['-c', line.slice(0, -1)], { env, stdio: 'ignore' }));
+        outputs.push('');
+        continue;
+      }
+      const run = spawnSync('bash', ['-c', line], { env, encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, `${line}\n${run.stdout}\n${run.stderr}`).toBe(exit);
+      outputs.push(run.stdout);
+    }
+    const at = (fragment: string, nth = 0) => outputs.filter((_, i) => commands[i]!.line.includes(fragment))[nth] ?? '';
+    expect(at('npm run demo --')).toContain('src/config.ts:5  RETRY_BUDGET_MS');
+    expect(at('graph')).toContain('routing --> pr_opened: event pr_opened');
+    expect(at('cat .driftguard-demo/repo/.artifacts')).toContain('"decision": "undocumented"');
+    expect(at('GITHUB_EVENT_NAME=issue_comment', 0)).toContain('override refused: @riley has read permission');
+    expect(at('GITHUB_EVENT_NAME=issue_comment', 1)).toContain('override granted by @maya');
+    expect(at('GITHUB_EVENT_NAME=pull_request', 1)).toContain('doc_sync overridden by @maya: the docs come in the next PR');
+    expect(at('janitor-policy.yaml')).toMatch(/dg-pr-41-artifacts .*DELETE/);
+    expect(at('janitor-policy.yaml')).toContain('would delete aws s3_bucket dg-pr-41-artifacts');
+    expect(at('janitor-live-policy.yaml')).toContain('1 of 1 eligible resources deleted');
+    expect(at('cat .driftguard-demo/audit')).toContain('"decision": "deleted"');
+  });
+});
