@@ -10,6 +10,9 @@ export interface ChangeSource {
   diffChunks(): AsyncIterable<Buffer>;
   readHead(path: string): Promise<string | undefined>;
   listHeadFiles(): Promise<string[]>;
+  /** Paths the change touches (added, modified, deleted, both sides of a rename). */
+  changedFiles(): Promise<string[]>;
+  readBase(path: string): Promise<string | undefined>;
 }
 
 export function gitChange(git: Git, base: string, head: string): ChangeSource {
@@ -21,6 +24,8 @@ export function gitChange(git: Git, base: string, head: string): ChangeSource {
       git.stream(['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--unified=3', '-M', '--src-prefix=a/', '--dst-prefix=b/', base, head, '--']),
     readHead: (path) => git.show(head, path),
     listHeadFiles: () => (listing ??= git.listFiles(head)),
+    readBase: (path) => git.show(base, path),
+    changedFiles: async () => (await git.run(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '-z', base, head, '--'])).split('\0').filter(Boolean),
   };
 }
 

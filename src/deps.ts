@@ -25,8 +25,8 @@ export interface Deps {
   endpoints: Endpoints;
   /** Writes the human-facing report (stdout in the CLI). */
   out(text: string): void;
-  /** The GitHub API for a repository (Octokit, loaded on first use). */
-  github(repo: RepoRef): Promise<GitHubApi>;
+  /** The GitHub API for a repository (Octokit, loaded on first use), with the token in `tokenEnv`. */
+  github(repo: RepoRef, tokenEnv?: string): Promise<GitHubApi>;
   /** Cloud SDK clients for the janitor, loaded on first use. */
   clouds: CloudClients;
   /** Runs a command (terraform), with a time limit. */
@@ -85,11 +85,12 @@ export function createDeps(options: DepsOptions = {}): Deps {
     out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
     clouds: undefined as unknown as CloudClients,
     exec: (command, args, execOptions) => import('./exec.ts').then(({ run }) => run(command, args, execOptions)),
-    github(repo) {
-      let client = clients.get(repo.fullName);
+    github(repo, tokenEnv = 'GITHUB_TOKEN') {
+      const key = `${repo.fullName} ${tokenEnv}`;
+      let client = clients.get(key);
       if (!client) {
-        client = import('./github/api.ts').then(({ createGitHubApi }) => createGitHubApi(deps, repo));
-        clients.set(repo.fullName, client);
+        client = import('./github/api.ts').then(({ createGitHubApi }) => createGitHubApi(deps, repo, tokenEnv));
+        clients.set(key, client);
       }
       return client;
     },

@@ -30,8 +30,8 @@ const janitorFlags = {
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'Run the policy\'s workflow for one event and print the verdict',
-    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R]',
-    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
+    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R] [--verdict pass|fail --run-url URL]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...janitorFlags, verdict: { type: 'string' }, 'run-url': { type: 'string' } },
     load: () => import('./commands/run.ts'),
   },
   janitor: {

@@ -86,6 +86,8 @@ export interface DriftModule<C extends object = object> {
   readonly config: z.ZodObject<z.ZodRawShape>;
   /** Uses cloud credentials: where OIDC is required, static keys are refused before it runs. */
   readonly cloud?: boolean;
+  /** Publishes its own GitHub check (the reporter then leaves it out). */
+  readonly ownCheck?: boolean;
   validate?(config: C & CommonConfig): SliceProblem[] | Promise<SliceProblem[]>;
   plan(ctx: StepContext<C>): Promise<StepOutcome>;
   apply?(planned: StepOutcome, ctx: StepContext<C>): Promise<StepOutcome>;

@@ -83,7 +83,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       try {
         const { publish } = await import('./github/report.ts');
         const extraChecks = github.policyCheck ? [{ name: 'driftguard/policy', ...github.policyCheck }] : [];
-        writes = (await publish({ api: github.api, result: run, settings: policy.github, dryRun, runUrl: github.runUrl, extraChecks })).writes;
+        const ownChecks = [...registry.values()].filter((m) => m.ownCheck).map((m) => m.id);
+        writes = (await publish({ api: github.api, result: run, settings: policy.github, dryRun, runUrl: github.runUrl, extraChecks, ownChecks })).writes;
         written = writes;
         if (!dryRun && !github.api) deps.log.warn('GITHUB_TOKEN is not set: nothing was reported to GitHub');
       } catch (err) {

@@ -87,6 +87,13 @@ export default async function run(args: ParsedArgs): Promise<number> {
     event.inputs = { ...event.inputs, ...Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) };
   }
 
+  if (event.name === 'downstream_result') {
+    const verdict = args.values.verdict as string | undefined;
+    if (verdict !== 'pass' && verdict !== 'fail') throw new DriftGuardError('usage', `--event downstream_result needs --verdict pass or --verdict fail${verdict ? `, got "${verdict}"` : ''}`);
+    const dependent = env.GITHUB_REPOSITORY ?? event.repo?.fullName;
+    event.inputs = { ...event.inputs, verdict, dependent, ...(args.values['run-url'] ? { run_url: args.values['run-url'] } : {}) };
+  }
+
   let policyCheck: GitHubContext['policyCheck'];
   if (!loaded) {
     if (event.pr && event.name !== 'pr_closed') ({ loaded, check: policyCheck } = await policyFromBase(deps, policyPath(args, env), event));

@@ -47,6 +47,17 @@ export interface Write {
   body: Record<string, unknown>;
 }
 
+export interface CheckRunDetail {
+  id: number;
+  name: string;
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  startedAt: string;
+  summary: string;
+  text: string;
+}
+
 /** The slice of the GitHub REST API DriftGuard uses; reads go to GitHub, writes through `write`. */
 export interface GitHubApi {
   readonly repo: RepoRef;
@@ -59,6 +70,9 @@ export interface GitHubApi {
   isTeamMember(team: string, user: string): Promise<boolean>;
   /** DriftGuard's own check runs and statuses on a commit (names starting with "driftguard/"), latest per name. */
   listResults(sha: string): Promise<CommitResult[]>;
+  /** Check runs of one name on a commit, newest first. */
+  listCheckRuns(sha: string, name: string): Promise<CheckRunDetail[]>;
+  listOpenPulls(): Promise<Array<{ number: number; headSha: string }>>;
   write(write: Write): Promise<{ id?: number; status: number }>;
 }
 
@@ -69,9 +83,9 @@ export function isForbidden(err: unknown): boolean {
 }
 
 /** Octokit with the retry and throttling plugins, token from GITHUB_TOKEN, API URL from GITHUB_API_URL. */
-export async function createGitHubApi(deps: Deps, repo: RepoRef): Promise<GitHubApi> {
-  const token = deps.env.GITHUB_TOKEN;
-  if (!token) throw new DriftGuardError('usage', 'GITHUB_TOKEN is not set; DriftGuard needs it to read and report on GitHub (or run with --dry-run)');
+export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GITHUB_TOKEN'): Promise<GitHubApi> {
+  const token = deps.env[tokenEnv];
+  if (!token) throw new DriftGuardError('usage', `${tokenEnv} is not set; DriftGuard needs it to read and report on GitHub (or run with --dry-run)`);
   const [{ Octokit }, { retry }, { throttling }] = await Promise.all([import('@octokit/rest'), import('@octokit/plugin-retry'), import('@octokit/plugin-throttling')]);
   const Client = Octokit.plugin(retry, throttling);
   const log = deps.log.child({ component: 'github' });
@@ -166,6 +180,16 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef): Promise<GitHub
         keep({ kind: 'status', id: s.id, name: s.context, failing: s.state === 'failure' || s.state === 'error', at: s.created_at });
       }
       return [...latest.values()];
+    },
+    async listCheckRuns(sha, checkName) {
+      const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner, repo: name, ref: sha, check_name: checkName, per_page: 100 });
+      return runs
+        .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion, externalId: r.external_id ?? null, startedAt: r.started_at ?? '', summary: r.output?.summary ?? '', text: r.output?.text ?? '' }))
+        .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id));
+    },
+    async listOpenPulls() {
+      const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo: name, state: 'open', per_page: 100 });
+      return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
     },
     async write({ method, path, body }) {
       // Everything DriftGuard writes to GitHub passes the redactor, like everything it prints.

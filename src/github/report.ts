@@ -61,6 +61,8 @@ export interface PublishInput {
   settings: GitHubSettings;
   dryRun: boolean;
   runUrl?: string;
+  /** Modules that publish their own check run. */
+  ownChecks?: readonly string[];
   /** Extra checks to publish (policy validation of a PR that edits the policy). */
   extraChecks?: Array<{ name: string; conclusion: 'success' | 'failure'; title: string; summary: string }>;
 }
@@ -104,7 +106,7 @@ export async function publish(input: PublishInput): Promise<Published> {
 
   if (settings.checks) {
     const checks = [
-      ...result.steps.map((step) => ({
+      ...result.steps.filter((step) => !input.ownChecks?.includes(step.module)).map((step) => ({
         name: checkName(step.module),
         conclusion: conclusion(step),
         title: stepTitle(step, result),

@@ -22,11 +22,12 @@ interface CheckRun {
   id: number;
   name: string;
   head_sha: string;
+  external_id: string | null;
   status: string;
   conclusion: string | null;
   started_at: string;
   completed_at: string;
-  output: { title: string | null; summary: string | null; annotations_count: number };
+  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
   annotations: unknown[];
 }
 
@@ -54,6 +55,9 @@ export class GitHubServer {
   /** Paths (method + path regex) that answer a status instead of working. */
   readonly failures: Array<{ method: string; path: RegExp; status: number; times?: number; message?: string }> = [];
   botLogin = 'github-actions[bot]';
+  /** Repositories a repository_dispatch may reach, and the dispatches received. */
+  readonly dispatchable = new Set<string>();
+  readonly dispatches: Array<{ repo: string; event_type: string; client_payload: Record<string, unknown> }> = [];
   /** Routes of the host program (a demo's control endpoint), tried before the API. */
   extraRoute?: (r: Recorded, send: (status: number, data: unknown) => void) => boolean;
   token = 'ghs_test_token_1234567890abcdef';
@@ -124,6 +128,15 @@ export class GitHubServer {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     let m: RegExpExecArray | null;
     const comment = (c: Comment) => ({ id: c.id, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.test/c/${c.id}` });
+    if (r.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(r.path)) {
+      return this.page([...this.pulls.values()].filter((p) => p.state === 'open').map((p) => ({ number: p.number, state: p.state, user: p.user, head: p.head, base: p.base })), url, send);
+    }
+    if (r.method === 'POST' && (m = /^\/repos\/([^/]+\/[^/]+)\/dispatches$/.exec(r.path))) {
+      if (!this.dispatchable.has(m[1]!)) return notFound();
+      if (!r.body?.event_type) return send(422, { message: 'Invalid request: event_type is required' });
+      this.dispatches.push({ repo: m[1]!, event_type: r.body.event_type, client_payload: r.body.client_payload });
+      return send(204, undefined);
+    }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
       return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: pr.head, base: pr.base }) : notFound();
@@ -164,11 +177,12 @@ export class GitHubServer {
         id: this.nextId++,
         name: r.body.name,
         head_sha: r.body.head_sha,
+        external_id: r.body.external_id ?? null,
         status: r.body.status,
         conclusion: r.body.conclusion ?? null,
         started_at: at,
         completed_at: at,
-        output: { title: r.body.output?.title ?? null, summary: r.body.output?.summary ?? null, annotations_count: r.body.output?.annotations?.length ?? 0 },
+        output: { title: r.body.output?.title ?? null, summary: r.body.output?.summary ?? null, text: r.body.output?.text ?? null, annotations_count: r.body.output?.annotations?.length ?? 0 },
         annotations: [...(r.body.output?.annotations ?? [])],
       };
       if (run.annotations.length > 50) return send(422, { message: 'Only 50 annotations may be sent at a time' });
@@ -179,9 +193,11 @@ export class GitHubServer {
       const run = this.checkRuns.find((x) => x.id === Number(m![1]));
       if (!run) return notFound();
       if (r.body.conclusion) run.conclusion = r.body.conclusion;
+      if (r.body.status) run.status = r.body.status;
       if (r.body.output) {
         run.output.title = r.body.output.title ?? run.output.title;
         run.output.summary = r.body.output.summary ?? run.output.summary;
+        run.output.text = r.body.output.text ?? run.output.text;
         run.annotations.push(...(r.body.output.annotations ?? []));
         run.output.annotations_count = run.annotations.length;
       }
@@ -189,7 +205,8 @@ export class GitHubServer {
       return send(200, run);
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/.exec(r.path))) {
-      const runs = this.checkRuns.filter((x) => x.head_sha === m![1]);
+      const name = url.searchParams.get('check_name');
+      const runs = this.checkRuns.filter((x) => x.head_sha === m![1] && (!name || x.name === name));
       return this.page(runs, url, send, (items) => ({ total_count: runs.length, check_runs: items }));
     }
     if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/statuses\/([^/]+)$/.exec(r.path))) {

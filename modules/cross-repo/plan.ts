@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import picomatch from 'picomatch';
+import { changeSourceFor } from '../../src/change.ts';
+import { describeError } from '../../src/errors.ts';
+import { PR_EVENTS, type RepoRef } from '../../src/events.ts';
+import type { Write } from '../../src/github/api.ts';
+import type { Action, Finding, StepContext, StepOutcome } from '../../src/module.ts';
+import { durationMs } from '../../src/policy/types.ts';
+import { breakingChanges } from './breaking.ts';
+import { CHECK_NAME, decodeRound, roundText, verdictOf, type Round } from './round.ts';
+import type { CrossRepoConfig } from './schema.ts';
+
+const outcome = (verdict: StepOutcome['verdict'], summary: string, extra: Partial<StepOutcome> = {}): StepOutcome => ({ verdict, summary, findings: [], actions: [], decisions: [], ...extra });
+const repoRef = (fullName: string): RepoRef => {
+  const [owner, name] = fullName.split('/') as [string, string];
+  return { owner, name, fullName };
+};
+
+export async function planCrossRepo(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
+  if (PR_EVENTS.includes(ctx.event.name)) return planPullRequest(ctx);
+  if (ctx.event.name === 'downstream_result') return planResult(ctx);
+  return planSweep(ctx);
+}
+
+/** A pull request: static diff of the changed contracts, then a round of dispatches. */
+async function planPullRequest(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
+  const { config, event, deps } = ctx;
+  const change = await changeSourceFor(event.change, deps.git);
+  const changed = await change.changedFiles();
+  const matched = config.contracts.map((contract) => ({ contract, files: changed.filter((f) => picomatch.isMatch(f, contract.paths, { dot: true })) })).filter((m) => m.files.length > 0);
+  if (matched.length === 0) return outcome('pass', 'no contract changed');
+
+  const findings: Finding[] = [];
+  for (const { contract, files } of matched) {
+    for (const file of files) {
+      const diff = breakingChanges(await change.readBase(file), await change.readHead(file));
+      if (!Array.isArray(diff)) {
+        findings.push({ rule: 'cross_repo.unreadable', title: `${contract.name}: cannot diff`, message: diff.error, severity: 'warning', file });
+        continue;
+      }
+      if (config.breaking === 'off') continue;
+      for (const c of diff) {
+        findings.push({ rule: 'cross_repo.breaking', source: contract.name, title: `breaking change in ${contract.name}`, message: `${c.message} (${c.pointer})`, severity: config.breaking === 'block' ? 'error' : 'warning', file, line: c.line });
+      }
+    }
+  }
+  const blocking = findings.filter((f) => f.severity === 'error').length;
+  const dependents = [...new Set(matched.flatMap((m) => m.contract.dependents))].sort();
+  const contracts = matched.map((m) => m.contract.name);
+  const decisions = matched.map((m) => ({ subject: `contract ${m.contract.name}`, decision: 'changed', reason: m.files.join(', ') }));
+  const summary = `${contracts.join(', ')} changed: ${findings.filter((f) => f.rule === 'cross_repo.breaking').length} breaking change(s)`;
+  if (!event.repo || !event.pr) {
+    return outcome(blocking > 0 ? 'fail' : 'pass', `${summary}; not a GitHub pull request, so ${dependents.length} dependents were not dispatched`, { findings, decisions });
+  }
+  const timeout = Math.max(...matched.map((m) => durationMs(m.contract.timeout)));
+  const round: Round = {
+    correlation: randomUUID(),
+    source: event.repo.fullName,
+    pr: event.pr.number,
+    sha: event.pr.headSha,
+    contracts,
+    deadline: new Date(ctx.now.getTime() + timeout).toISOString(),
+    onTimeout: config.on_timeout,
+    dependents: Object.fromEntries(dependents.map((d) => [d, { state: 'pending' as const }])),
+    breaking: blocking,
+  };
+  ctx.state.set('round', round);
+  const actions: Action[] = [
+    { kind: 'create check run', target: `${CHECK_NAME} @ ${round.sha.slice(0, 12)}`, reason: `lists ${dependents.length} dependents; correlation ${round.correlation}`, status: 'planned' },
+    ...dependents.map((d): Action => ({ kind: 'dispatch', target: d, reason: `repository_dispatch ${config.event_type} for ${contracts.join(', ')}`, status: 'planned' })),
+  ];
+  return outcome(blocking > 0 ? 'fail' : 'pass', `${summary}; ${dependents.length} dependents to dispatch`, { findings, decisions, actions, data: { round } });
+}
+
+/** A dependent's verdict, recorded on the source commit's check run if it belongs to the live round. */
+async function planResult(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
+  const { config, event, deps } = ctx;
+  const inputs = (event.inputs ?? {}) as Record<string, unknown>;
+  const need = (key: string) => (typeof inputs[key] === 'string' || typeof inputs[key] === 'number' ? String(inputs[key]) : undefined);
+  const [source, sha, correlation, pr, verdict, dependent] = ['source_repo', 'head_sha', 'correlation_id', 'pr', 'verdict', 'dependent'].map(need);
+  if (!source || !sha || !correlation || !pr || !verdict || !dependent) {
+    return outcome('error', 'downstream_result needs source_repo, pr, head_sha and correlation_id (from the dispatch payload), --verdict and the dependent repository');
+  }
+  const subject = `${dependent} on ${source}@${sha.slice(0, 12)}`;
+  const api = await deps.github(repoRef(source), config.token_env);
+  const pull = await api.getPull(Number(pr));
+  if (pull.headSha !== sha) {
+    return outcome('pass', `ignored: a result for ${sha.slice(0, 12)}, but the pull request is now at ${pull.headSha.slice(0, 12)}`, { decisions: [{ subject, decision: 'ignored', reason: 'stale: an older commit' }] });
+  }
+  const check = (await api.listCheckRuns(sha, CHECK_NAME)).find((c) => c.externalId === correlation);
+  const round = check ? decodeRound(check.text) : undefined;
+  const refuse = (reason: string) => outcome('fail', `refused: ${reason}`, { decisions: [{ subject, decision: 'refused', reason }], findings: [{ rule: 'cross_repo.result', title: 'result refused', message: reason, severity: 'error' }] });
+  if (!check || !round || round.correlation !== correlation) return refuse(`no round with correlation id ${correlation} on ${sha.slice(0, 12)}`);
+  if (!(dependent in round.dependents)) return refuse(`${dependent} is not a dependent in this round`);
+  if (check.status === 'completed') return outcome('pass', `ignored: the round on ${sha.slice(0, 12)} is already decided`, { decisions: [{ subject, decision: 'ignored', reason: 'round already decided' }] });
+  round.dependents[dependent] = { state: verdict === 'pass' ? 'passed' : 'failed', at: ctx.now.toISOString(), ...(need('run_url') ? { runUrl: need('run_url')! } : {}), ...(verdict === 'pass' ? {} : { reason: 'its tests failed' }) };
+  const next = verdictOf(round, ctx.now);
+  ctx.state.set('update', { source, checkId: check.id, round, next });
+  return outcome('pass', `recorded ${verdict} from ${dependent}; round ${next.status === 'in_progress' ? 'still waiting' : `${next.conclusion}: ${next.reason}`}`, {
+    decisions: [{ subject, decision: verdict === 'pass' ? 'passed' : 'failed', reason: need('run_url') ?? 'no run URL given' }],
+    actions: [{ kind: 'update check run', target: `${CHECK_NAME} @ ${source}@${sha.slice(0, 12)}`, reason: `${dependent}: ${verdict}`, status: 'planned' }],
+  });
+}
+
+/** On a schedule: rounds whose dependents did not answer in time get on_timeout. */
+async function planSweep(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
+  const { event, deps } = ctx;
+  if (!event.repo) return outcome('pass', 'not on GitHub: no rounds to check');
+  const api = await deps.github(event.repo);
+  const updates: Array<{ source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf> }> = [];
+  for (const pull of await api.listOpenPulls()) {
+    const check = (await api.listCheckRuns(pull.headSha, CHECK_NAME)).find((c) => c.status !== 'completed');
+    const round = check ? decodeRound(check.text) : undefined;
+    if (!check || !round) continue;
+    const next = verdictOf(round, ctx.now);
+    if (next.status === 'completed') updates.push({ source: event.repo.fullName, checkId: check.id, round, next });
+  }
+  ctx.state.set('sweep', updates);
+  return outcome('pass', `${updates.length} round(s) past their deadline`, {
+    actions: updates.map((u) => ({ kind: 'update check run', target: `${CHECK_NAME} #${u.round.pr}`, reason: u.next.status === 'completed' ? u.next.reason : '', status: 'planned' as const })),
+    decisions: updates.map((u) => ({ subject: `round ${u.round.correlation}`, decision: 'timed out', reason: u.next.status === 'completed' ? u.next.reason : '' })),
+  });
+}
+
+function checkUpdate(source: string, checkId: number, round: Round, next: ReturnType<typeof verdictOf>): Write {
+  const { owner, name } = repoRef(source);
+  return {
+    method: 'PATCH',
+    path: `/repos/${owner}/${name}/check-runs/${checkId}`,
+    body: { status: next.status, ...(next.status === 'completed' ? { conclusion: next.conclusion } : {}), output: roundText(round, next) },
+  };
+}
+
+export async function applyCrossRepo(planned: StepOutcome, ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
+  const { config, event, deps } = ctx;
+  const done = (actions: Action[], extra: Partial<StepOutcome> = {}) => ({ ...planned, actions, ...extra });
+
+  const update = ctx.state.get('update') as { source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf> } | undefined;
+  if (update) {
+    const api = await deps.github(repoRef(update.source), config.token_env);
+    await api.write(checkUpdate(update.source, update.checkId, update.round, update.next));
+    return done(planned.actions.map((a) => ({ ...a, status: 'done' as const })));
+  }
+  const sweep = ctx.state.get('sweep') as Array<{ source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf> }> | undefined;
+  if (sweep) {
+    const api = await deps.github(event.repo!);
+    for (const u of sweep) await api.write(checkUpdate(u.source, u.checkId, u.round, u.next));
+    return done(planned.actions.map((a) => ({ ...a, status: 'done' as const })));
+  }
+
+  const round = ctx.state.get('round') as Round | undefined;
+  if (!round || !event.repo) return planned;
+  const api = await deps.github(event.repo);
+  const base = `/repos/${event.repo.owner}/${event.repo.name}`;
+  const annotations = planned.findings.filter((f) => f.file && f.line).slice(0, 50).map((f) => ({ path: f.file!, start_line: f.line!, end_line: f.line!, annotation_level: f.severity === 'error' ? 'failure' : 'warning', title: f.title, message: f.message }));
+  let verdict = verdictOf(round, ctx.now);
+  const created = await api.write({
+    method: 'POST',
+    path: `${base}/check-runs`,
+    body: { name: CHECK_NAME, head_sha: round.sha, external_id: round.correlation, status: verdict.status, ...(verdict.status === 'completed' ? { conclusion: verdict.conclusion } : {}), output: { ...roundText(round, verdict), annotations } },
+  });
+  const actions: Action[] = [{ ...planned.actions[0]!, status: 'done' }];
+  let dispatcher;
+  try {
+    dispatcher = await deps.github(event.repo, config.token_env);
+  } catch (err) {
+    dispatcher = undefined;
+    for (const d of Object.keys(round.dependents)) round.dependents[d] = { state: 'failed', reason: describeError(err) };
+  }
+  for (const dependent of Object.keys(round.dependents)) {
+    const action = planned.actions.find((a) => a.kind === 'dispatch' && a.target === dependent)!;
+    if (!dispatcher) {
+      actions.push({ ...action, status: 'failed', detail: round.dependents[dependent]!.reason });
+      continue;
+    }
+    const { owner, name } = repoRef(dependent);
+    try {
+      await dispatcher.write({
+        method: 'POST',
+        path: `/repos/${owner}/${name}/dispatches`,
+        body: { event_type: config.event_type, client_payload: { source_repo: round.source, pr: round.pr, head_sha: round.sha, correlation_id: round.correlation, contracts: round.contracts } },
+      });
+      actions.push({ ...action, status: 'done' });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      // A dependent that cannot be dispatched fails the round; it never passes it.
+      round.dependents[dependent] = { state: 'failed', reason: `cannot dispatch${status ? ` (HTTP ${status})` : ''}: ${describeError(err).slice(0, 120)}` };
+      actions.push({ ...action, status: 'failed', detail: round.dependents[dependent]!.reason });
+    }
+  }
+  const after = verdictOf(round, ctx.now);
+  if (JSON.stringify(after) !== JSON.stringify(verdict) || Object.values(round.dependents).some((d) => d.state === 'failed')) {
+    verdict = after;
+    if (created.id !== undefined) await api.write(checkUpdate(round.source, created.id, round, verdict));
+  }
+  const failed = actions.filter((a) => a.status === 'failed');
+  return done(actions, {
+    summary: `${planned.summary.replace(/; \d+ dependents to dispatch$/, '')}; ${actions.length - 1 - failed.length} of ${actions.length - 1} dependents dispatched${failed.length ? ` (${failed.map((a) => a.target).join(', ')} could not be)` : ''}`,
+    verdict: planned.verdict === 'fail' || failed.length > 0 ? 'fail' : planned.verdict,
+    data: { round },
+  });
+}
