@@ -6,6 +6,8 @@ export interface CommandSpec {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Takes a subcommand word after the command. */
+  positionals?: boolean;
   load: () => Promise<{ default: (args: ParsedArgs) => Promise<number> }>;
 }
 
@@ -58,6 +60,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { ...common, event: { type: 'string', short: 'e' } },
     load: () => import('./commands/graph.ts'),
   },
+  drift: {
+    summary: 'drift baseline: accept today\'s Terraform drift into the baseline file',
+    usage: 'driftguard drift baseline [--policy FILE] [--region R]',
+    options: { ...common, region: { type: 'string' } },
+    positionals: true,
+    load: () => import('./commands/drift.ts'),
+  },
   demo: {
     summary: 'Run a pull request check on a bundled example repository (no network, no token)',
     usage: 'driftguard demo [--format text|json|markdown] [--dir DIR]',
@@ -99,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let parsed: ParsedArgs;
   try {
-    parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: false, strict: true }) as ParsedArgs;
+    parsed = parseArgs({ args: rest, options: spec.options, allowPositionals: spec.positionals === true, strict: true }) as ParsedArgs;
   } catch (err) {
     throw new DriftGuardError('usage', `${(err as Error).message.replace(/\. To specify.*$/s, '')}\nusage: ${spec.usage}`);
   }

@@ -17,6 +17,11 @@ describe.each([...REGISTRY.values()].map((m) => [m.id, m] as const))('module %s'
     if (module.apply !== undefined) expect(typeof module.apply).toBe('function');
   });
 
+  it('does not redefine the keys every slice shares (on_fail, timeout)', () => {
+    expect(Object.keys(module.config.shape)).not.toContain('on_fail');
+    expect(Object.keys(module.config.shape)).not.toContain('timeout');
+  });
+
   it('has defaults for every key, so an empty slice is valid', async () => {
     const policy = await parsePolicy('policy.yaml', `version: 1\nworkflows:\n  ${module.events[0]}: [${id}]\n`, REGISTRY);
     expect(policy.modules[id]).toMatchObject({ on_fail: 'block', timeout: '10m' });

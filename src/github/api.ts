@@ -73,6 +73,8 @@ export interface GitHubApi {
   /** Check runs of one name on a commit, newest first. */
   listCheckRuns(sha: string, name: string): Promise<CheckRunDetail[]>;
   listOpenPulls(): Promise<Array<{ number: number; headSha: string }>>;
+  /** Open issues (not pull requests) carrying a label. */
+  listOpenIssues(label: string): Promise<Array<{ number: number; title: string; body: string }>>;
   write(write: Write): Promise<{ id?: number; status: number }>;
 }
 
@@ -190,6 +192,10 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     async listOpenPulls() {
       const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo: name, state: 'open', per_page: 100 });
       return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
+    },
+    async listOpenIssues(label) {
+      const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo: name, state: 'open', labels: label, per_page: 100 });
+      return issues.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '' }));
     },
     async write({ method, path, body }) {
       // Everything DriftGuard writes to GitHub passes the redactor, like everything it prints.

@@ -57,6 +57,7 @@ export class GitHubServer {
   botLogin = 'github-actions[bot]';
   /** Repositories a repository_dispatch may reach, and the dispatches received. */
   readonly dispatchable = new Set<string>();
+  readonly issues = new Map<number, { number: number; title: string; body: string; state: string; labels: string[] }>();
   readonly dispatches: Array<{ repo: string; event_type: string; client_payload: Record<string, unknown> }> = [];
   /** Routes of the host program (a demo's control endpoint), tried before the API. */
   extraRoute?: (r: Recorded, send: (status: number, data: unknown) => void) => boolean;
@@ -128,6 +129,26 @@ export class GitHubServer {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     let m: RegExpExecArray | null;
     const comment = (c: Comment) => ({ id: c.id, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.test/c/${c.id}` });
+    if (/^\/repos\/[^/]+\/[^/]+\/issues$/.test(r.path)) {
+      if (r.method === 'GET') {
+        const label = url.searchParams.get('labels');
+        const state = url.searchParams.get('state') ?? 'open';
+        return this.page([...this.issues.values()].filter((i) => (state === 'all' || i.state === state) && (!label || i.labels.includes(label))).map((i) => ({ ...i, labels: i.labels.map((name) => ({ name })) })), url, send);
+      }
+      if (r.method === 'POST') {
+        const number = 100 + this.issues.size;
+        const issue = { number, title: r.body.title, body: r.body.body ?? '', state: 'open', labels: r.body.labels ?? [] };
+        this.issues.set(number, issue);
+        return send(201, { ...issue, labels: issue.labels.map((name: string) => ({ name })) });
+      }
+    }
+    if (r.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/.exec(r.path))) {
+      const issue = this.issues.get(Number(m[1]));
+      if (!issue) return notFound();
+      if (r.body.body !== undefined) issue.body = r.body.body;
+      if (r.body.state) issue.state = r.body.state;
+      return send(200, { ...issue, labels: issue.labels.map((name) => ({ name })) });
+    }
     if (r.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(r.path)) {
       return this.page([...this.pulls.values()].filter((p) => p.state === 'open').map((p) => ({ number: p.number, state: p.state, user: p.user, head: p.head, base: p.base })), url, send);
     }

@@ -1,0 +1,31 @@
+import { defineModule } from '../../src/module.ts';
+import { DriftConfig } from './schema.ts';
+
+/**
+ * Drift detection: a refresh-only Terraform plan per stack, drift classified from the plan JSON,
+ * ignore rules and an accepted baseline applied, and one GitHub issue per drifted stack.
+ */
+export const drift = defineModule<DriftConfig>({
+  id: 'drift',
+  summary: 'Detects Terraform drift per stack and keeps one GitHub issue per drifted stack',
+  events: ['schedule', 'dispatch'],
+  config: DriftConfig,
+  cloud: true,
+  validate(config) {
+    const seen = new Set<string>();
+    return config.stacks.flatMap((s, i) => {
+      const fp = `${s.environment}/${s.region}/${s.name}`;
+      if (seen.has(fp)) return [{ path: ['stacks', i], message: `stack ${fp} is listed twice` }];
+      seen.add(fp);
+      return [];
+    });
+  },
+  async plan(ctx) {
+    const { planDrift } = await import('./plan.ts');
+    return planDrift(ctx);
+  },
+  async apply(planned, ctx) {
+    const { applyDrift } = await import('./plan.ts');
+    return applyDrift(planned, ctx);
+  },
+});

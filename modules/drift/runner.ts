@@ -1,0 +1,69 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import type { Deps } from '../../src/deps.ts';
+import { DriftGuardError } from '../../src/errors.ts';
+import { durationMs } from '../../src/policy/types.ts';
+import { classify, type DriftItem } from './classify.ts';
+import type { DriftConfig, Stack } from './schema.ts';
+
+export type StackResult = { status: 'clean' } | { status: 'drift'; items: DriftItem[] } | { status: 'error'; reason: string };
+
+const firstError = (output: string) => {
+  const lines = output.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim()).filter(Boolean);
+  return (lines.find((l) => l.startsWith('Error')) ?? lines[0] ?? 'no output').replace(/^Error:\s*/, '');
+};
+
+/**
+ * `terraform plan -refresh-only -detailed-exitcode -out=...` then `terraform show -json`. Exit 2 is
+ * confirmed against the JSON; exit 1, a crash or a time-out is an error, never drift.
+ */
+export async function checkStack(stack: Stack, config: DriftConfig, deps: Deps): Promise<StackResult> {
+  const dir = resolve(deps.cwd, stack.dir);
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return { status: 'error', reason: `no working directory at ${dir}` };
+  const timeoutMs = durationMs(config.plan_timeout);
+  const env = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+  const init = await deps.exec(config.binary, ['init', '-input=false', '-no-color'], { cwd: dir, timeoutMs, env });
+  if (init.spawnError) return { status: 'error', reason: `cannot run ${config.binary}: ${init.spawnError}` };
+  if (init.timedOut) return { status: 'error', reason: `terraform init timed out after ${config.plan_timeout}` };
+  if (init.code !== 0) return { status: 'error', reason: `terraform init failed: ${firstError(init.stderr || init.stdout)}` };
+  const scratch = await mkdtemp(join(tmpdir(), 'dg-drift-'));
+  try {
+    const planFile = join(scratch, 'drift.tfplan');
+    const plan = await deps.exec(
+      config.binary,
+      ['plan', '-refresh-only', '-detailed-exitcode', '-input=false', '-no-color', `-lock-timeout=${Math.round(durationMs(config.lock_timeout) / 1000)}s`, `-out=${planFile}`],
+      { cwd: dir, timeoutMs, env },
+    );
+    if (plan.timedOut) return { status: 'error', reason: `terraform plan timed out after ${config.plan_timeout}` };
+    if (plan.code !== 0 && plan.code !== 2) return { status: 'error', reason: `terraform plan exited ${plan.code}: ${firstError(plan.stderr || plan.stdout)}` };
+    const show = await deps.exec(config.binary, ['show', '-json', '-no-color', planFile], { cwd: dir, timeoutMs, env });
+    if (show.code !== 0) return { status: 'error', reason: `terraform show -json failed: ${firstError(show.stderr)}` };
+    let items: DriftItem[];
+    try {
+      items = classify(JSON.parse(show.stdout));
+    } catch (err) {
+      return { status: 'error', reason: `cannot read the plan JSON: ${(err as Error).message}` };
+    }
+    // The JSON decides: exit 2 with no resource drift (outputs only) is clean.
+    return items.length > 0 ? { status: 'drift', items } : { status: 'clean' };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The accepted drift; a missing file is an empty baseline, a malformed one an error. */
+export async function readBaseline(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const value = parse(text) as { ignore?: unknown } | null;
+  if (value !== null && (typeof value !== 'object' || (value.ignore !== undefined && !Array.isArray(value.ignore)))) {
+    throw new DriftGuardError('policy_invalid', `${path}: expected a mapping with an "ignore" list`);
+  }
+  return Array.isArray(value?.ignore) ? value.ignore.map(String) : [];
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Duration } from '../../src/policy/types.ts';
+
+export const Stack = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { error: 'expected a lowercase stack name such as "network"' }),
+  dir: z.string().min(1).describe('Terraform working directory of the stack.'),
+  environment: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+  region: z.string().min(1).default('global'),
+  tags: z.array(z.string()).default([]),
+});
+export type Stack = z.infer<typeof Stack>;
+
+export const DriftConfig = z.object({
+  stacks: z.array(Stack).default([]),
+  binary: z.string().min(1).default('terraform'),
+  plan_timeout: Duration.default('20m').describe('Time limit of each terraform command.'),
+  lock_timeout: Duration.default('60s'),
+  parallelism: z.number().int().min(1).max(16).default(2).describe('Stacks planned at once per environment.'),
+  ignore: z.array(z.string().min(1)).default([]).describe('Drift to ignore: "type.name[.attribute]" with * globs; a leading ! re-includes.'),
+  baseline: z.string().min(1).default('.driftguard/drift-baseline.yaml').describe('Known drift accepted by `driftguard drift baseline`, ignored like `ignore`.'),
+  issues: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      close_when_clean: z.boolean().default(true),
+      labels: z.array(z.string().min(1)).default(['drift', 'drift:infra']),
+    })
+    .prefault({}),
+  webhook_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Variable holding a Slack-compatible webhook URL to notify on new drift.'),
+});
+export type DriftConfig = z.infer<typeof DriftConfig>;
