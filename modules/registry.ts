@@ -4,8 +4,9 @@ import { docSync } from './doc-sync/index.ts';
 import { drift } from './drift/index.ts';
 import { janitor } from './janitor/index.ts';
 import { override } from './override/index.ts';
+import { remediation } from './remediation/index.ts';
 
 /** Every module DriftGuard ships, by policy id. Adding a module is one folder and one line here. */
-const modules: readonly DriftModule<any>[] = [docSync, crossRepo, override, janitor, drift];
+const modules: readonly DriftModule<any>[] = [docSync, crossRepo, override, janitor, drift, remediation];
 
 export const REGISTRY: ModuleRegistry = new Map(modules.map((m) => [m.id, m]));

@@ -61,7 +61,9 @@ export interface CheckRunDetail {
 /** The slice of the GitHub REST API DriftGuard uses; reads go to GitHub, writes through `write`. */
 export interface GitHubApi {
   readonly repo: RepoRef;
-  getPull(number: number): Promise<{ number: number; headSha: string; author: string; state: string }>;
+  getPull(number: number): Promise<{ number: number; headSha: string; author: string; state: string; body: string; merged: boolean; mergeCommitSha: string | null }>;
+  /** Reviews of a pull request, oldest first. */
+  listReviews(number: number): Promise<Array<{ user: string; state: string; commitId: string }>>;
   listPullFiles(number: number): Promise<string[]>;
   listIssueComments(number: number): Promise<IssueComment[]>;
   getComment(id: number): Promise<IssueComment | undefined>;
@@ -123,7 +125,11 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     repo,
     async getPull(number) {
       const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: number });
-      return { number: data.number, headSha: data.head.sha, author: data.user?.login ?? '', state: data.state };
+      return { number: data.number, headSha: data.head.sha, author: data.user?.login ?? '', state: data.state, body: data.body ?? '', merged: data.merged ?? false, mergeCommitSha: data.merge_commit_sha ?? null };
+    },
+    async listReviews(number) {
+      const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: number, per_page: 100 });
+      return reviews.map((r) => ({ user: r.user?.login ?? '', state: r.state, commitId: r.commit_id ?? '' }));
     },
     async listPullFiles(number) {
       const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: number, per_page: 100 });

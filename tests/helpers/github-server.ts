@@ -46,7 +46,8 @@ interface Status {
  */
 export class GitHubServer {
   readonly requests: Recorded[] = [];
-  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string }; base: { sha: string; ref: string }; files: string[] }>();
+  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string }; base: { sha: string; ref: string }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string }>();
+  readonly reviews = new Map<number, Array<{ user: { login: string }; state: string; commit_id: string }>>();
   readonly comments: Comment[] = [];
   readonly permissions = new Map<string, string>();
   readonly teams = new Map<string, Set<string>>();
@@ -160,7 +161,10 @@ export class GitHubServer {
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
-      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: pr.head, base: pr.base }) : notFound();
+      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: pr.head, base: pr.base, body: pr.body ?? null, merged: pr.merged ?? false, merge_commit_sha: pr.merge_commit_sha ?? null }) : notFound();
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews$/.exec(r.path))) {
+      return this.page((this.reviews.get(Number(m[1])) ?? []).map((rv, i) => ({ id: i + 1, ...rv })), url, send);
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
