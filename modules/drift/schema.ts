@@ -11,7 +11,7 @@ export const Stack = z.strictObject({
 export type Stack = z.infer<typeof Stack>;
 
 export const DriftConfig = z.object({
-  stacks: z.array(Stack).default([]),
+  stacks: z.array(Stack).default([]).describe('Terraform stacks to check; may be empty when only Argo CD is watched.'),
   binary: z.string().min(1).default('terraform'),
   plan_timeout: Duration.default('20m').describe('Time limit of each terraform command.'),
   lock_timeout: Duration.default('60s'),
@@ -25,6 +25,22 @@ export const DriftConfig = z.object({
       labels: z.array(z.string().min(1)).default(['drift', 'drift:infra']),
     })
     .prefault({}),
+  argocd: z
+    .strictObject({ enabled: z.boolean().default(false), projects: z.array(z.string().min(1)).default([]).describe('Only these Argo CD projects (all when empty).') })
+    .prefault({})
+    .describe('Workload drift: OutOfSync Argo CD applications (ARGOCD_SERVER, ARGOCD_AUTH_TOKEN) become workload-drift issues.'),
+  jira: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      project: z.string().regex(/^[A-Z][A-Z0-9]+$/).default('OPS'),
+      issue_type: z.string().min(1).default('Task'),
+      done_transition: z.string().min(1).default('Done'),
+      url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('JIRA_BASE_URL'),
+      email_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('JIRA_EMAIL'),
+      token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('JIRA_API_TOKEN'),
+    })
+    .prefault({})
+    .describe('A Jira ticket per new drift issue, transitioned when the drift is gone.'),
   webhook_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe('Variable holding a Slack-compatible webhook URL to notify on new drift.'),
 });
 export type DriftConfig = z.infer<typeof DriftConfig>;

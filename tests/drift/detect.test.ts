@@ -117,7 +117,7 @@ describe('drift issues and notifications', () => {
     expect(first.stdout).not.toContain('db-password');
     expect([...github.issues.values()]).toEqual([expect.objectContaining({ title: 'Drift: web (prod, eu-west-1)', state: 'open', labels: ['drift', 'drift:infra', 'prod'] })]);
     expect(hooks).toHaveLength(2);
-    expect(JSON.parse(hooks[1]!)).toEqual({ text: 'DriftGuard: new Terraform drift in prod/eu-west-1/web' });
+    expect(JSON.parse(hooks[1]!)).toEqual({ text: 'DriftGuard: new drift in prod/eu-west-1/web' });
 
     const second = await schedule();
     expect(second.code).toBe(1);
@@ -141,5 +141,67 @@ describe('drift issues and notifications', () => {
     const after = await schedule();
     expect(after.code, after.stdout + after.stderr).toBe(0);
     expect(after.stdout).toContain('1 stacks checked: 0 drifted, 1 clean');
+  });
+});
+
+describe('workload drift (Argo CD) and Jira', () => {
+  let github: GitHubServer;
+  let side: Server;
+  let url = '';
+  const apps = [
+    { metadata: { name: 'payments' }, spec: { project: 'shop' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } },
+    { metadata: { name: 'search' }, spec: { project: 'shop' }, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } },
+    { metadata: { name: 'sandbox' }, spec: { project: 'labs' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded' } } },
+  ];
+  const jira: Array<{ method: string; path: string; body: string }> = [];
+  beforeEach(async () => {
+    github = await new GitHubServer().start();
+    side = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        if (req.url === '/api/v1/applications') return req.headers.authorization === 'Bearer argo-secret-token-1' ? json(200, { items: apps }) : json(401, {});
+        if (req.url?.startsWith('/rest/api/2/')) {
+          jira.push({ method: req.method!, path: req.url, body: raw });
+          if (req.headers.authorization !== `Basic ${Buffer.from('bot@acme.test:jira-secret-token-1').toString('base64')}`) return json(401, {});
+          if (req.method === 'POST' && req.url === '/rest/api/2/issue') return json(201, { id: '10001', key: 'OPS-7' });
+          if (req.method === 'GET') return json(200, { transitions: [{ id: '11', name: 'In Progress' }, { id: '31', name: 'Done' }] });
+          return res.writeHead(204).end();
+        }
+        json(404, {});
+      });
+    });
+    await new Promise<void>((r) => side.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(side.address() as AddressInfo).port}`;
+    writeFileSync(join(root, 'policy.yaml'), `version: 1\ndry_run: false\nworkflows:\n  schedule: [drift]\nmodules:\n  drift:\n    argocd: { enabled: true, projects: [shop] }\n    jira: { enabled: true, project: OPS }\n`);
+  });
+  afterEach(async () => {
+    await github.stop();
+    await new Promise<void>((r) => side.close(() => r()));
+    jira.length = 0;
+  });
+  const env = () => ({ ARGOCD_SERVER: url, ARGOCD_AUTH_TOKEN: 'argo-secret-token-1', JIRA_BASE_URL: url, JIRA_EMAIL: 'bot@acme.test', JIRA_API_TOKEN: 'jira-secret-token-1' });
+  const schedule = () => runInActions(github, root, 'schedule', { schedule: '0 */6 * * *', repository: { full_name: 'acme/infra', name: 'infra', owner: { login: 'acme' } } }, [], env());
+
+  it('opens a workload-drift issue with a Jira ticket, and transitions the ticket when the app is synced again', async () => {
+    const first = await schedule();
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('workload/payments: Argo CD application payments is OutOfSync');
+    expect(first.stdout).not.toContain('sandbox');
+    const [issue] = [...github.issues.values()];
+    expect(issue).toMatchObject({ title: 'Workload drift: payments', labels: ['drift', 'workload-drift'] });
+    expect(issue!.body).toContain('Jira: OPS-7');
+    expect(JSON.parse(jira[0]!.body)).toMatchObject({ fields: { project: { key: 'OPS' }, summary: 'Workload drift: payments' } });
+
+    apps[0]!.status.sync.status = 'Synced';
+    const clean = await schedule();
+    expect(clean.code).toBe(0);
+    expect(issue!.state).toBe('closed');
+    expect(jira.at(-1)).toMatchObject({ method: 'POST', path: '/rest/api/2/issue/OPS-7/transitions', body: JSON.stringify({ transition: { id: '31' } }) });
+    for (const out of [first.stdout, first.stderr, clean.stdout, clean.stderr]) {
+      expect(out).not.toContain('argo-secret-token-1');
+      expect(out).not.toContain('jira-secret-token-1');
+    }
   });
 });
