@@ -154,7 +154,10 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
     if (event === 'pr_comment' || event === 'pr_closed') {
       throw new DriftGuardError('usage', `--event ${event} needs the GitHub payload it came with (--payload FILE)`);
     }
-    return { name: event, source: options.source, actor: actorFromEnv, change: { kind: 'none' } };
+    // Inside Actions an event given on the command line still belongs to the workflow's repository.
+    const fromEnv = /^[\w.-]+\/[\w.-]+$/.test(env.GITHUB_REPOSITORY ?? '') ? env.GITHUB_REPOSITORY!.split('/') : undefined;
+    const repo = fromEnv ? { owner: fromEnv[0]!, name: fromEnv[1]!, fullName: env.GITHUB_REPOSITORY! } : undefined;
+    return { name: event, source: options.source, actor: actorFromEnv, ...(repo ? { repo } : {}), ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}), change: { kind: 'none' } };
   }
 
   if (event in PR_ACTIONS) {

@@ -26,6 +26,7 @@ const janitorFlags = {
   shard: { type: 'string' },
   provider: { type: 'string' },
   region: { type: 'string' },
+  environment: { type: 'string' },
 } as const;
 
 /** Every command, loaded only when it runs so that start-up stays fast. */

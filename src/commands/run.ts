@@ -82,7 +82,7 @@ export default async function run(args: ParsedArgs): Promise<number> {
   }
   const provider = args.values.provider as string | undefined;
   if (provider !== undefined && !['aws', 'azure', 'gcp'].includes(provider)) throw new DriftGuardError('usage', `--provider must be aws, azure or gcp, got "${provider}"`);
-  const scope = { shard, provider, region: args.values.region as string | undefined };
+  const scope = { shard, provider, region: args.values.region as string | undefined, environment: args.values.environment as string | undefined };
   if (Object.values(scope).some((v) => v !== undefined)) {
     event.inputs = { ...event.inputs, ...Object.fromEntries(Object.entries(scope).filter(([, v]) => v !== undefined)) };
   }

@@ -205,3 +205,28 @@ describe('workload drift (Argo CD) and Jira', () => {
     }
   });
 });
+
+describe('drift.yml as written', () => {
+  it('an explicit --event dispatch inside Actions still files issues in the workflow repository', async () => {
+    const github = await new GitHubServer().start();
+    try {
+      const fixture = join(root, 'plan.json');
+      writeFileSync(fixture, JSON.stringify(PLAN));
+      const fake = join(root, 'fake-terraform');
+      writeFileSync(fake, `#!/usr/bin/env bash\ncase "$1" in\n  init) exit 0 ;;\n  plan) for a in "$@"; do case "$a" in -out=*) : > "\${a#-out=}" ;; esac; done; exit 2 ;;\n  show) cat "${fixture}" ;;\nesac\n`);
+      chmodSync(fake, 0o755);
+      mkdirSync(join(root, 'stacks', 'web'), { recursive: true });
+      mkdirSync(join(root, 'stacks', 'db'), { recursive: true });
+      writeFileSync(join(root, 'policy.yaml'), policy('      - { name: web, dir: stacks/web, environment: prod, region: eu-west-1 }\n      - { name: db, dir: stacks/db, environment: qa, region: eu-west-1 }\n', `    binary: ${fake}\n`).replace('schedule: [drift]', 'dispatch: [drift]'));
+      const run = await runCli(['run', '--event', 'dispatch', '--environment', 'prod', '--region', 'eu-west-1'], {
+        cwd: root,
+        env: { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_TOKEN: github.token, GITHUB_API_URL: github.url },
+      });
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      expect(run.stdout).toContain('1 stacks checked: 1 drifted');
+      expect([...github.issues.values()].map((i) => i.title)).toEqual(['Drift: web (prod, eu-west-1)']);
+    } finally {
+      await github.stop();
+    }
+  });
+});

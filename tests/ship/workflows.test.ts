@@ -111,3 +111,25 @@ describe('action.yml', () => {
     expect(readFileSync(output, 'utf8')).toBe('verdict=blocked\nexit-code=1\n');
   });
 });
+
+describe('drift.yml', () => {
+  const wf = workflows['drift.yml']!;
+  const job = wf.jobs.drift!;
+  const script = job.steps.find((s) => s.run?.includes('--event dispatch'))!.run!;
+  const environmentFor = (cron: string, chosen = '') =>
+    spawnSync('bash', ['-c', script.replace(/node bin\/driftguard\.js .*$/m, 'echo "$environment"')], { env: { PATH: process.env.PATH, CRON: cron, CHOSEN: chosen, REGION: 'eu-west-1' } }).stdout.toString().trim();
+
+  it('runs production every 6 hours, QA twice a day, dev three times a week, any environment on demand', () => {
+    const crons = (wf.on.schedule as Array<{ cron: string }>).map((s) => s.cron);
+    expect(crons.map((c) => environmentFor(c))).toEqual(['prod', 'qa', 'dev']);
+    expect(crons[0]).toMatch(/\*\/6 \* \* \*$/);
+    expect(crons[1]).toMatch(/ \d+,\d+ \* \* \*$/);
+    expect(crons[2]).toMatch(/\* \* \d,\d,\d$/);
+    expect(environmentFor('', 'qa')).toBe('qa');
+  });
+
+  it('fans out over regions with OIDC and may only write issues', () => {
+    expect(job.permissions).toEqual({ contents: 'read', issues: 'write', 'id-token': 'write' });
+    expect((job.strategy?.matrix as { region: string[] }).region.length).toBeGreaterThan(1);
+  });
+});
