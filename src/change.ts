@@ -1,4 +1,6 @@
-import type { ChangeRef } from './events.ts';
+import type { Deps } from './deps.ts';
+import type { ChangeRef, DriftEvent } from './events.ts';
+import type { GitHubApi } from './github/api.ts';
 import { DriftGuardError } from './errors.ts';
 import type { Git } from './git.ts';
 
@@ -29,13 +31,43 @@ export function gitChange(git: Git, base: string, head: string): ChangeSource {
   };
 }
 
-export async function changeSourceFor(ref: ChangeRef, git: Git): Promise<ChangeSource> {
+/** The change as GitHub serves it: the pull request's diff and files at its commits. */
+export function githubChange(api: GitHubApi, pr: number, base: string, head: string): ChangeSource {
+  let listing: Promise<string[]> | undefined;
+  return {
+    base,
+    head,
+    async *diffChunks() {
+      yield Buffer.from(await api.pullDiff(pr));
+    },
+    readHead: (path) => api.fileAt(path, head),
+    readBase: (path) => api.fileAt(path, base),
+    listHeadFiles: () => (listing ??= api.treeFiles(head)),
+    changedFiles: () => api.listPullFiles(pr),
+  };
+}
+
+/**
+ * Local git when the clone has both commits; otherwise, for a pull request on GitHub, the GitHub
+ * API (a shallow checkout is the Actions default).
+ */
+export async function changeSourceFor(ref: ChangeRef, git: Git, github?: () => Promise<{ api: GitHubApi; pr: number } | undefined>): Promise<ChangeSource> {
   if (ref.kind !== 'git') throw new DriftGuardError('usage', 'this event carries no change to read (expected a pull request)');
+  const missing: string[] = [];
   for (const [what, sha] of [['base', ref.base], ['head', ref.head]] as const) {
-    const found = await git.resolve(sha).catch(() => '');
-    if (!found) {
-      throw new DriftGuardError('git_failed', `the ${what} commit ${sha.slice(0, 12)} is not in the local clone at ${git.cwd}; check out with full history (actions/checkout with fetch-depth: 0)`);
-    }
+    if (!(await git.resolve(sha).catch(() => ''))) missing.push(`the ${what} commit ${sha.slice(0, 12)}`);
   }
-  return gitChange(git, ref.base, ref.head);
+  if (missing.length === 0) return gitChange(git, ref.base, ref.head);
+  const remote = await github?.().catch(() => undefined);
+  if (remote) return githubChange(remote.api, remote.pr, ref.base, ref.head);
+  throw new DriftGuardError('git_failed', `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not in the local clone at ${git.cwd}, and the GitHub API is not available (no GITHUB_TOKEN); check out with full history (actions/checkout with fetch-depth: 0) or pass the token`);
+}
+
+/** The GitHub side of changeSourceFor, for steps that run on a pull request. */
+export function githubFor(ctx: { event: DriftEvent; deps: Deps }): () => Promise<{ api: GitHubApi; pr: number } | undefined> {
+  return async () => {
+    const { event, deps } = ctx;
+    if (!event.repo || !event.pr || !deps.env.GITHUB_TOKEN) return undefined;
+    return { api: await deps.github(event.repo), pr: event.pr.number };
+  };
 }

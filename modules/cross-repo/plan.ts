@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import picomatch from 'picomatch';
-import { changeSourceFor } from '../../src/change.ts';
+import { changeSourceFor, githubFor } from '../../src/change.ts';
 import { describeError } from '../../src/errors.ts';
 import { PR_EVENTS, type RepoRef } from '../../src/events.ts';
 import type { Write } from '../../src/github/api.ts';
@@ -25,7 +25,7 @@ export async function planCrossRepo(ctx: StepContext<CrossRepoConfig>): Promise<
 /** A pull request: static diff of the changed contracts, then a round of dispatches. */
 async function planPullRequest(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
   const { config, event, deps } = ctx;
-  const change = await changeSourceFor(event.change, deps.git);
+  const change = await changeSourceFor(event.change, deps.git, githubFor(ctx));
   const changed = await change.changedFiles();
   const matched = config.contracts.map((contract) => ({ contract, files: changed.filter((f) => picomatch.isMatch(f, contract.paths, { dot: true })) })).filter((m) => m.files.length > 0);
   if (matched.length === 0) return outcome('pass', 'no contract changed');

@@ -1,4 +1,4 @@
-import { changeSourceFor } from '../../src/change.ts';
+import { changeSourceFor, githubFor } from '../../src/change.ts';
 import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
 import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
@@ -15,7 +15,7 @@ function searched(files: readonly string[], globs: readonly string[]): string {
 
 export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<StepOutcome> {
   const { config, deps, log } = ctx;
-  const change = await changeSourceFor(ctx.event.change, deps.git);
+  const change = await changeSourceFor(ctx.event.change, deps.git, githubFor(ctx));
   const docs = await loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs);
   const allowed = allowMatcher(config.allow);
   const rules = config.rules.map(compileRule);

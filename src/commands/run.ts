@@ -18,15 +18,19 @@ async function policyFromBase(deps: Deps, file: string, event: DriftEvent): Prom
   const pr = event.pr!;
   const prefix = (await deps.git.run(['rev-parse', '--show-prefix'])).trim();
   const path = posix.normalize(posix.join(prefix, file.replace(/\\/g, '/')));
-  if (!(await deps.git.resolve(pr.baseSha).catch(() => ''))) {
-    throw new DriftGuardError('git_failed', `the base commit ${pr.baseSha.slice(0, 12)} is not in the local clone; check out with full history (actions/checkout with fetch-depth: 0)`);
+  // A shallow clone lacks the base commit: then the policy comes from GitHub at that commit.
+  const local = Boolean(await deps.git.resolve(pr.baseSha).catch(() => ''));
+  const api = !local && event.repo && deps.env.GITHUB_TOKEN ? await deps.github(event.repo) : undefined;
+  if (!local && !api) {
+    throw new DriftGuardError('git_failed', `the base commit ${pr.baseSha.slice(0, 12)} is not in the local clone and GITHUB_TOKEN is not set; check out with full history (actions/checkout with fetch-depth: 0) or pass the token`);
   }
-  const baseText = await deps.git.show(pr.baseSha, path);
+  const read = (sha: string) => (api ? api.fileAt(path, sha) : deps.git.show(sha, path));
+  const baseText = await read(pr.baseSha);
   if (baseText === undefined) {
     throw new DriftGuardError('policy_unreadable', `${path} does not exist on the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 12)}); DriftGuard reads the policy from the base so that a pull request cannot change the rules that judge it: merge the policy first`);
   }
   const loaded = await loadPolicyText(`${path}@${pr.baseSha.slice(0, 12)}`, baseText, REGISTRY);
-  const headText = (await deps.git.resolve(pr.headSha).catch(() => '')) ? await deps.git.show(pr.headSha, path) : undefined;
+  const headText = api ? await api.fileAt(path, pr.headSha) : (await deps.git.resolve(pr.headSha).catch(() => '')) ? await deps.git.show(pr.headSha, path) : undefined;
   if (headText === undefined || headText === baseText) return { loaded };
   try {
     await loadPolicyText(`${path}@${pr.headSha.slice(0, 12)}`, headText, REGISTRY);

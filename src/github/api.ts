@@ -75,6 +75,12 @@ export interface GitHubApi {
   /** Check runs of one name on a commit, newest first. */
   listCheckRuns(sha: string, name: string): Promise<CheckRunDetail[]>;
   listOpenPulls(): Promise<Array<{ number: number; headSha: string }>>;
+  /** The pull request's unified diff, as GitHub renders it. */
+  pullDiff(number: number): Promise<string>;
+  /** A file's content at a commit, or undefined when it does not exist there. */
+  fileAt(path: string, ref: string): Promise<string | undefined>;
+  /** Every file path at a commit. */
+  treeFiles(sha: string): Promise<string[]>;
   /** Open issues (not pull requests) carrying a label. */
   listOpenIssues(label: string): Promise<Array<{ number: number; title: string; body: string }>>;
   write(write: Write): Promise<{ id?: number; status: number }>;
@@ -198,6 +204,24 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     async listOpenPulls() {
       const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner, repo: name, state: 'open', per_page: 100 });
       return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
+    },
+    async pullDiff(number) {
+      const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo: name, pull_number: number, mediaType: { format: 'diff' } });
+      return response.data as unknown as string;
+    },
+    async fileAt(path, ref) {
+      try {
+        const response = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo: name, path, ref, mediaType: { format: 'raw' } });
+        return typeof response.data === 'string' ? response.data : undefined;
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return undefined;
+        throw err;
+      }
+    },
+    async treeFiles(sha) {
+      const { data } = await octokit.rest.git.getTree({ owner, repo: name, tree_sha: sha, recursive: 'true' });
+      if (data.truncated) log.warn({ sha }, 'the repository tree is larger than GitHub lists in one answer; docs beyond it are not searched');
+      return data.tree.filter((t) => t.type === 'blob' && t.path).map((t) => t.path!);
     },
     async listOpenIssues(label) {
       const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo: name, state: 'open', labels: label, per_page: 100 });

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Recorded {
   method: string;
   path: string;
+  accept?: string;
   query: URLSearchParams;
   body: any;
   authorization: string | undefined;
@@ -58,6 +60,9 @@ export class GitHubServer {
   botLogin = 'github-actions[bot]';
   /** Repositories a repository_dispatch may reach, and the dispatches received. */
   readonly dispatchable = new Set<string>();
+  /** What GitHub serves of the code: pull request diffs, and files per commit. */
+  readonly diffs = new Map<number, string>();
+  readonly trees = new Map<string, Map<string, string>>();
   readonly issues = new Map<number, { number: number; title: string; body: string; state: string; labels: string[] }>();
   readonly dispatches: Array<{ repo: string; event_type: string; client_payload: Record<string, unknown> }> = [];
   /** Routes of the host program (a demo's control endpoint), tried before the API. */
@@ -88,7 +93,7 @@ export class GitHubServer {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const body = raw ? JSON.parse(raw) : undefined;
-        const record: Recorded = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body, authorization: req.headers.authorization };
+        const record: Recorded = { method: req.method ?? '', path: url.pathname, accept: req.headers.accept, query: url.searchParams, body, authorization: req.headers.authorization };
         this.requests.push(record);
         const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -101,8 +106,12 @@ export class GitHubServer {
           if (failure.times !== undefined) failure.times--;
           return send(failure.status, { message: failure.message ?? 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
         }
+        const sendText = (text: string) => {
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(text);
+        };
         try {
-          this.route(record, send, url);
+          this.route(record, send, url, sendText);
         } catch (err) {
           send(500, { message: String(err) });
         }
@@ -126,7 +135,7 @@ export class GitHubServer {
     send(200, wrap ? wrap(slice) : slice, headers);
   }
 
-  private route(r: Recorded, send: (s: number, d: unknown, h?: Record<string, string>) => void, url: URL): void {
+  private route(r: Recorded, send: (s: number, d: unknown, h?: Record<string, string>) => void, url: URL, sendText: (text: string) => void): void {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     let m: RegExpExecArray | null;
     const comment = (c: Comment) => ({ id: c.id, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.test/c/${c.id}` });
@@ -158,6 +167,18 @@ export class GitHubServer {
       if (!r.body?.event_type) return send(422, { message: 'Invalid request: event_type is required' });
       this.dispatches.push({ repo: m[1]!, event_type: r.body.event_type, client_payload: r.body.client_payload });
       return send(204, undefined);
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path)) && /diff/.test(r.accept ?? '')) {
+      const diff = this.diffs.get(Number(m[1]));
+      return diff === undefined ? notFound() : sendText(diff);
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(r.path))) {
+      const content = this.trees.get(url.searchParams.get('ref') ?? '')?.get(decodeURIComponent(m[1]!));
+      return content === undefined ? notFound() : sendText(content);
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/git\/trees\/([^/]+)$/.exec(r.path))) {
+      const tree = this.trees.get(m[1]!);
+      return tree ? send(200, { sha: m[1], truncated: false, tree: [...tree.keys()].map((path) => ({ path, type: 'blob', mode: '100644' })) }) : notFound();
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
@@ -243,6 +264,17 @@ export class GitHubServer {
       return this.page(this.statuses.filter((s) => s.sha === m![1]).reverse(), url, send);
     }
     notFound();
+  }
+
+  /** Serves a real git repository's pull request the way GitHub does: its diff and its files. */
+  serveRepository(dir: string, pr: number, base: string, head: string): void {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    this.diffs.set(pr, git('diff', '--no-color', '--no-renames', `${base}...${head}`));
+    for (const sha of [base, head]) {
+      const files = new Map<string, string>();
+      for (const path of git('ls-tree', '-r', '--name-only', sha).split('\n').filter(Boolean)) files.set(path, git('show', `${sha}:${path}`));
+      this.trees.set(sha, files);
+    }
   }
 
   writes(): Recorded[] {
