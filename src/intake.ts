@@ -221,7 +221,9 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
     const parsed = PushPayload.safeParse(payload);
     if (!parsed.success) throw payloadProblem(where, 'push', parsed.error);
     const p = parsed.data;
-    return { name: event, source: options.source, actor: p.sender?.login ?? p.pusher?.name ?? actorFromEnv, repo: repoOf(p.repository), sha: p.after, ref: p.ref, change: { kind: 'none' }, payload };
+    const created = !p.before || /^0+$/.test(p.before);
+    const change: ChangeRef = created ? { kind: 'none' } : { kind: 'git', cwd: git.cwd, base: p.before!, head: p.after };
+    return { name: event, source: options.source, actor: p.sender?.login ?? p.pusher?.name ?? actorFromEnv, repo: repoOf(p.repository), sha: p.after, ref: p.ref, change, payload };
   }
 
   const parsed = AnyPayload.safeParse(payload);

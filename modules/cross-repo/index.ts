@@ -9,7 +9,7 @@ import { CrossRepoConfig } from './schema.ts';
 export const crossRepo = defineModule<CrossRepoConfig>({
   id: 'cross_repo',
   summary: 'Dispatches the dependents of a changed contract and gates the pull request on their verdicts',
-  events: ['pr_opened', 'pr_synchronize', 'pr_reopened', 'downstream_result', 'schedule'],
+  events: ['pr_opened', 'pr_synchronize', 'pr_reopened', 'push', 'downstream_result', 'schedule'],
   config: CrossRepoConfig,
   ownCheck: true,
   validate(config) {

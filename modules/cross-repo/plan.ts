@@ -18,6 +18,14 @@ const repoRef = (fullName: string): RepoRef => {
 
 export async function planCrossRepo(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcome> {
   if (PR_EVENTS.includes(ctx.event.name)) return planPullRequest(ctx);
+  if (ctx.event.name === 'push') {
+    const { event, config } = ctx;
+    const branch = event.ref?.replace(/^refs\/heads\//, '');
+    if (!config.on_push) return outcome('pass', 'push: on_push is off');
+    if (!event.repo?.defaultBranch || branch !== event.repo.defaultBranch) return outcome('pass', `push to ${branch ?? 'an unknown ref'}, not the default branch`);
+    if (event.change.kind !== 'git') return outcome('pass', 'push creates the branch: no previous commit to compare');
+    return planPullRequest(ctx);
+  }
   if (ctx.event.name === 'downstream_result') return planResult(ctx);
   return planSweep(ctx);
 }
@@ -49,15 +57,16 @@ async function planPullRequest(ctx: StepContext<CrossRepoConfig>): Promise<StepO
   const contracts = matched.map((m) => m.contract.name);
   const decisions = matched.map((m) => ({ subject: `contract ${m.contract.name}`, decision: 'changed', reason: m.files.join(', ') }));
   const summary = `${contracts.join(', ')} changed: ${findings.filter((f) => f.rule === 'cross_repo.breaking').length} breaking change(s)`;
-  if (!event.repo || !event.pr) {
-    return outcome(blocking > 0 ? 'fail' : 'pass', `${summary}; not a GitHub pull request, so ${dependents.length} dependents were not dispatched`, { findings, decisions });
+  const sha = event.pr?.headSha ?? (event.name === 'push' ? event.sha : undefined);
+  if (!event.repo || !sha) {
+    return outcome(blocking > 0 ? 'fail' : 'pass', `${summary}; not a GitHub pull request or push, so ${dependents.length} dependents were not dispatched`, { findings, decisions });
   }
   const timeout = Math.max(...matched.map((m) => durationMs(m.contract.timeout)));
   const round: Round = {
     correlation: randomUUID(),
     source: event.repo.fullName,
-    pr: event.pr.number,
-    sha: event.pr.headSha,
+    pr: event.pr?.number ?? 0,
+    sha,
     contracts,
     deadline: new Date(ctx.now.getTime() + timeout).toISOString(),
     onTimeout: config.on_timeout,
@@ -78,12 +87,13 @@ async function planResult(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcom
   const inputs = (event.inputs ?? {}) as Record<string, unknown>;
   const need = (key: string) => (typeof inputs[key] === 'string' || typeof inputs[key] === 'number' ? String(inputs[key]) : undefined);
   const [source, sha, correlation, pr, verdict, dependent] = ['source_repo', 'head_sha', 'correlation_id', 'pr', 'verdict', 'dependent'].map(need);
-  if (!source || !sha || !correlation || !pr || !verdict || !dependent) {
+  if (!source || !sha || !correlation || pr === undefined || !Number.isInteger(Number(pr)) || !verdict || !dependent) {
     return outcome('error', 'downstream_result needs source_repo, pr, head_sha and correlation_id (from the dispatch payload), --verdict and the dependent repository');
   }
   const subject = `${dependent} on ${source}@${sha.slice(0, 12)}`;
   const api = await deps.github(repoRef(source), config.token_env);
-  const pull = await api.getPull(Number(pr));
+  // A round on a push (pr 0) has no pull request whose head could move on.
+  const pull = Number(pr) > 0 ? await api.getPull(Number(pr)) : { headSha: sha };
   if (pull.headSha !== sha) {
     return outcome('pass', `ignored: a result for ${sha.slice(0, 12)}, but the pull request is now at ${pull.headSha.slice(0, 12)}`, { decisions: [{ subject, decision: 'ignored', reason: 'stale: an older commit' }] });
   }

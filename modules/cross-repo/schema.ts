@@ -14,6 +14,7 @@ export const CrossRepoConfig = z.object({
   event_type: z.string().regex(/^[\w.-]{1,100}$/).default('driftguard-contract-changed').describe('repository_dispatch event type sent to dependents.'),
   token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('DRIFTGUARD_DISPATCH_TOKEN').describe('Variable holding the token for cross-repo work (a GitHub App installation token or fine-grained PAT).'),
   on_timeout: z.enum(['fail', 'neutral']).default('fail'),
+  on_push: z.boolean().default(false).describe('Also dispatch dependents when a contract changes on a push to the default branch.'),
   breaking: z.enum(['block', 'warn', 'off']).default('block').describe('What a breaking change found by the static diff does.'),
 });
 export type CrossRepoConfig = z.infer<typeof CrossRepoConfig>;

@@ -187,3 +187,31 @@ describe('cross-repo round trip', () => {
     expect(server.writes()).toHaveLength(0);
   });
 });
+
+describe('cross-repo on a push to the default branch', () => {
+  it('dispatches dependents when on_push is on, and their answers decide the check on the pushed commit', async () => {
+    await setup(additive, SOURCE_POLICY().replace('workflows:\n', 'workflows:\n  push: [cross_repo]\n').replace('    on_timeout: fail\n', '    on_timeout: fail\n    on_push: true\n'));
+    const push = structuredClone(examples.find((e) => e.name === 'push')!.examples[0]!);
+    Object.assign(push, { ref: 'refs/heads/main', before: base, after: head });
+    push.repository.default_branch = 'main';
+    push.repository.full_name = 'Codertocat/Hello-World';
+    const run = await runInActions(server, repo.dir, 'push', push, [], tokens());
+    expect(run.code, run.stdout).toBe(0);
+    expect(server.dispatches.map((d) => d.repo)).toEqual(['acme/billing', 'acme/shipping']);
+    expect(server.dispatches[0]!.client_payload).toMatchObject({ pr: 0, head_sha: head });
+    await answer('acme/billing', 'pass');
+    await answer('acme/shipping', 'pass');
+    expect(roundCheck()).toMatchObject({ head_sha: head, status: 'completed', conclusion: 'success' });
+  });
+
+  it('does nothing on a push to another branch', async () => {
+    await setup(additive, SOURCE_POLICY().replace('workflows:\n', 'workflows:\n  push: [cross_repo]\n').replace('    on_timeout: fail\n', '    on_timeout: fail\n    on_push: true\n'));
+    const push = structuredClone(examples.find((e) => e.name === 'push')!.examples[0]!);
+    Object.assign(push, { ref: 'refs/heads/feature', before: base, after: head });
+    push.repository.default_branch = 'main';
+    const run = await runInActions(server, repo.dir, 'push', push, [], tokens());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('push to feature, not the default branch');
+    expect(server.dispatches).toHaveLength(0);
+  });
+});

@@ -71,6 +71,19 @@ describe('drift detection with the real terraform binary', () => {
     expect(stdout).toMatch(/dev\/global\/broken: terraform (plan exited 1|init failed): /);
     expect(stdout).toContain('3 stacks checked: 0 drifted, 0 clean, 3 could not be checked');
   });
+
+  it('a plan that overruns plan_timeout is killed and reported as an error', async () => {
+    const dir = stack('slow', 'variable "hold" {\n  default = 0\n}\n\nresource "terraform_data" "hold" {\n  triggers_replace = [var.hold]\n  provisioner "local-exec" {\n    command = "sleep ${var.hold}"\n  }\n}\n');
+    holder = spawn('terraform', ['apply', '-auto-approve', '-input=false', '-no-color', '-var', 'hold=30'], { cwd: dir, env: { ...process.env, ...TF_ENV }, stdio: 'ignore' });
+    for (let i = 0; i < 100 && !existsSync(join(dir, '.terraform.tfstate.lock.info')); i++) await new Promise((r) => setTimeout(r, 100));
+    // Waiting for the lock (lock_timeout 30s) keeps the plan busy past its 2s limit.
+    writeFileSync(join(root, 'policy.yaml'), policy('      - { name: slow, dir: stacks/slow, environment: prod }\n').replace('lock_timeout: 1s', 'lock_timeout: 30s').replace('plan_timeout: 60s', 'plan_timeout: 2s'));
+    const started = Date.now();
+    const { code, stdout } = await runCli(['run', '--event', 'schedule'], { cwd: root });
+    expect(code).toBe(3);
+    expect(stdout).toContain('prod/global/slow: terraform plan timed out after 2s');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });
 
 describe('drift issues and notifications', () => {
