@@ -8,7 +8,7 @@ import type { Resource } from '../modules/janitor/types.ts';
 import { mapLimit } from '../src/limit.ts';
 import { AwsQueryServer } from '../tests/helpers/clouds/aws-query.ts';
 import { S3Server } from '../tests/helpers/clouds/s3.ts';
-import { runJanitor, S3RVER_CREDENTIALS } from '../tests/helpers/janitor.ts';
+import { awsProviders, runJanitor, S3RVER_CREDENTIALS } from '../tests/helpers/janitor.ts';
 
 const BUCKETS = Number(process.env.BENCH_BUCKETS ?? 200);
 const OBJECTS = 5;
@@ -38,14 +38,7 @@ modules:
     max_deletions: ${BUCKETS}
     concurrency: 8
     terraform: { enabled: false }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        resources: [s3_bucket]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        sts: { endpoint: "${sts.url}" }
-`;
+${awsProviders({ s3: s3.url, sts: sts.url })}`;
 let started = performance.now();
 const result = await runJanitor(policy);
 const janitorMs = performance.now() - started;

@@ -8,6 +8,7 @@ import { AwsQueryServer } from '../tests/helpers/clouds/aws-query.ts';
 import { S3Server } from '../tests/helpers/clouds/s3.ts';
 import { GitHubServer } from '../tests/helpers/github-server.ts';
 import { commentPayload, prPayload } from '../tests/helpers/github-run.ts';
+import { awsProviders } from '../tests/helpers/janitor.ts';
 
 const [command, dirArg, ...rest] = process.argv.slice(2);
 if (!command || !dirArg) {
@@ -68,14 +69,7 @@ modules:
   janitor:
     ttl: 24h
     terraform: { enabled: false }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        resources: [s3_bucket]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        sts: { endpoint: "${sts.url}" }
-`;
+${awsProviders({ s3: s3.url, sts: sts.url })}`;
   writeFileSync(join(dir, 'janitor-policy.yaml'), janitor(true));
   writeFileSync(join(dir, 'janitor-live-policy.yaml'), janitor(false));
   writeFileSync(

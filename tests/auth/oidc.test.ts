@@ -12,7 +12,7 @@ import { GcsServer } from '../helpers/clouds/gcs.ts';
 import { IdentityServer } from '../helpers/clouds/identity.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
 import { testDeps } from '../helpers/deps.ts';
-import { S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
+import { awsProviders, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
 
 const ROLE = 'arn:aws:iam::111111111111:role/driftguard-janitor';
 let identity: IdentityServer;
@@ -41,14 +41,7 @@ auth:
 modules:
   janitor:
     terraform: { enabled: false }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        ec2: { endpoint: "${aws.url}" }
-        sts: { endpoint: "${aws.url}" }
-`,
+${awsProviders({ s3: s3.url, sts: aws.url, ec2: aws.url })}`,
   );
 });
 afterAll(async () => {

@@ -45,3 +45,18 @@ export async function runJanitor(policyText: string, options: { now?: Date; dryR
 }
 
 export const janitorStep = (result: RunResult) => result.steps.find((s) => s.module === 'janitor')!;
+
+/** The `providers:` block of a janitor slice pointing at the loopback S3 (and EC2) and STS servers. */
+export function awsProviders(servers: { s3: string; sts: string; ec2?: string }): string {
+  return [
+    '    providers:',
+    '      aws:',
+    '        accounts: ["111111111111"]',
+    '        regions: [us-east-1]',
+    ...(servers.ec2 ? [] : ['        resources: [s3_bucket]']),
+    `        s3: { endpoint: "${servers.s3}", force_path_style: true }`,
+    ...(servers.ec2 ? [`        ec2: { endpoint: "${servers.ec2}" }`] : []),
+    `        sts: { endpoint: "${servers.sts}" }`,
+    '',
+  ].join('\n');
+}

@@ -9,7 +9,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
-import { janitorStep, runJanitor, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
+import { awsProviders, janitorStep, runJanitor, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
 
 let s3: S3Server;
 let aws: AwsQueryServer;
@@ -37,14 +37,7 @@ modules:
     ttl: 24h
     max_deletions: 10
     terraform: { enabled: false }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        ec2: { endpoint: "${aws.url}" }
-        sts: { endpoint: "${aws.url}" }
-${extra}`;
+${awsProviders({ s3: s3.url, sts: aws.url, ec2: aws.url })}${extra}`;
 
 async function bucket(name: string, tags?: Record<string, string>, objects = 0): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: name }));

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
-import { S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
+import { awsProviders, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
 
 let s3: S3Server;
 let aws: AwsQueryServer;
@@ -27,14 +27,7 @@ workflows:
 modules:
   janitor:
     terraform: { enabled: false }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        resources: [s3_bucket]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        sts: { endpoint: "${aws.url}" }
-`,
+${awsProviders({ s3: s3.url, sts: aws.url })}`,
   );
   const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
   for (const [name, tags] of [['dg-old', { 'dg-expires-at': PAST }], ['dg-keep', { 'dg-ttl': '24h' }], ['shared-logs', {}]] as const) {

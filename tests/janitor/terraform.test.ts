@@ -6,7 +6,7 @@ import { CreateBucketCommand, ListBucketsCommand, PutBucketTaggingCommand, S3Cli
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
-import { janitorStep, runJanitor, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
+import { awsProviders, janitorStep, runJanitor, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
 
 const PAST = String(Math.floor(Date.parse('2026-11-20T00:00:00Z') / 1000));
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -61,14 +61,7 @@ workflows:
 modules:
   janitor:
     terraform: { enabled: true, workdir: "${root}/envs/{env}", timeout: 60s, lock_timeout: 1s${extra} }
-    providers:
-      aws:
-        accounts: ["111111111111"]
-        regions: [us-east-1]
-        resources: [s3_bucket]
-        s3: { endpoint: "${s3.url}", force_path_style: true }
-        sts: { endpoint: "${aws.url}" }
-`;
+${awsProviders({ s3: s3.url, sts: aws.url })}`;
 
 async function envBucket(env: string): Promise<void> {
   await client.send(new CreateBucketCommand({ Bucket: `dg-${env}` }));
