@@ -22,7 +22,7 @@ const common = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const janitorFlags = {
+const scopeFlags = {
   shard: { type: 'string' },
   provider: { type: 'string' },
   region: { type: 'string' },
@@ -33,14 +33,14 @@ const janitorFlags = {
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'Run the policy\'s workflow for one event and print the verdict',
-    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R] [--verdict pass|fail --run-url URL]',
-    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...janitorFlags, verdict: { type: 'string' }, 'run-url': { type: 'string' } },
+    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R] [--environment E] [--verdict pass|fail --run-url URL]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...scopeFlags, verdict: { type: 'string' }, 'run-url': { type: 'string' } },
     load: () => import('./commands/run.ts'),
   },
   janitor: {
     summary: 'Run the schedule workflow (the TTL janitor): same as run --event schedule',
     usage: 'driftguard janitor [--dry-run] [--shard i/n] [--provider aws|azure|gcp] [--region R] [--policy FILE] [--format text|json|markdown]',
-    options: { ...common, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' }, ...janitorFlags },
+    options: { ...common, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' }, ...scopeFlags },
     load: () => import('./commands/janitor.ts'),
   },
   validate: {
