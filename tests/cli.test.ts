@@ -134,7 +134,7 @@ describe('driftguard CLI', () => {
     writeFileSync(file, JSON.stringify(event));
     const { code, stdout } = await runCli(['run', '--event', 'pr_opened', '--payload', file], { cwd: repo.dir });
     expect(code).toBe(3);
-    expect(stdout).toMatch(/ERROR doc_sync: doc_sync failed: the base commit \w+ is not in the local clone/);
+    expect(stdout).toMatch(/ERROR doc_sync: doc_sync failed: the base commit \w+ and the head commit \w+ are not in the local clone .*check out with full history/);
   });
 
   it('graph prints the machine as Mermaid', async () => {
