@@ -105,7 +105,7 @@ async function planResult(ctx: StepContext<CrossRepoConfig>): Promise<StepOutcom
   if (check.status === 'completed') return outcome('pass', `ignored: the round on ${sha.slice(0, 12)} is already decided`, { decisions: [{ subject, decision: 'ignored', reason: 'round already decided' }] });
   round.dependents[dependent] = { state: verdict === 'pass' ? 'passed' : 'failed', at: ctx.now.toISOString(), ...(need('run_url') ? { runUrl: need('run_url')! } : {}), ...(verdict === 'pass' ? {} : { reason: 'its tests failed' }) };
   const next = verdictOf(round, ctx.now);
-  ctx.state.set('update', { source, checkId: check.id, round, next });
+  ctx.state.set('update', { source, checkId: check.id, round, next, dependent });
   return outcome('pass', `recorded ${verdict} from ${dependent}; round ${next.status === 'in_progress' ? 'still waiting' : `${next.conclusion}: ${next.reason}`}`, {
     decisions: [{ subject, decision: verdict === 'pass' ? 'passed' : 'failed', reason: need('run_url') ?? 'no run URL given' }],
     actions: [{ kind: 'update check run', target: `${CHECK_NAME} @ ${source}@${sha.slice(0, 12)}`, reason: `${dependent}: ${verdict}`, status: 'planned' }],
@@ -145,10 +145,16 @@ export async function applyCrossRepo(planned: StepOutcome, ctx: StepContext<Cros
   const { config, event, deps } = ctx;
   const done = (actions: Action[], extra: Partial<StepOutcome> = {}) => ({ ...planned, actions, ...extra });
 
-  const update = ctx.state.get('update') as { source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf> } | undefined;
+  const update = ctx.state.get('update') as { source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf>; dependent: string } | undefined;
   if (update) {
     const api = await deps.github(repoRef(update.source), config.token_env);
-    await api.write(checkUpdate(update.source, update.checkId, update.round, update.next));
+    // Read the round again just before writing, so that another dependent's answer recorded since
+    // the plan is kept: only this dependent's entry is taken from the plan.
+    const fresh = (await api.listCheckRuns(update.round.sha, CHECK_NAME)).find((c) => c.id === update.checkId);
+    const current = fresh ? decodeRound(fresh.text) : undefined;
+    const round = current && current.correlation === update.round.correlation ? { ...current, dependents: { ...current.dependents, [update.dependent]: update.round.dependents[update.dependent]! } } : update.round;
+    if (fresh?.status === 'completed') return done(planned.actions.map((a) => ({ ...a, status: 'skipped' as const, detail: 'the round was decided meanwhile' })));
+    await api.write(checkUpdate(update.source, update.checkId, round, verdictOf(round, ctx.now)));
     return done(planned.actions.map((a) => ({ ...a, status: 'done' as const })));
   }
   const sweep = ctx.state.get('sweep') as Array<{ source: string; checkId: number; round: Round; next: ReturnType<typeof verdictOf> }> | undefined;

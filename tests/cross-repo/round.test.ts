@@ -215,3 +215,39 @@ describe('cross-repo on a push to the default branch', () => {
     expect(server.dispatches).toHaveLength(0);
   });
 });
+
+describe('two answers at once', () => {
+  it('an answer recorded between another one\'s read and write is kept', async () => {
+    const { crossRepo } = await import('../../modules/cross-repo/index.ts');
+    const { parsePolicy } = await import('../../src/policy/load.ts');
+    const { REGISTRY } = await import('../../modules/registry.ts');
+    const { testDeps } = await import('../helpers/deps.ts');
+    const { encodeRound } = await import('../../modules/cross-repo/round.ts');
+    await setup(additive);
+    await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
+    const correlation = roundCheck().external_id!;
+    const policy = await parsePolicy('policy.yaml', DEPENDENT_POLICY, REGISTRY);
+    const deps = testDeps({ env: tokens(), endpoints: { github: server.url } });
+    const ctx = {
+      runId: 'r',
+      event: { name: 'downstream_result' as const, source: 'cli' as const, actor: 'ci', change: { kind: 'none' as const }, inputs: { source_repo: 'Codertocat/Hello-World', pr: 7, head_sha: head, correlation_id: correlation, verdict: 'pass', dependent: 'acme/billing' } },
+      config: policy.modules.cross_repo as never,
+      policy,
+      policyFile: 'policy.yaml',
+      dryRun: false,
+      deps,
+      log: deps.log,
+      signal: new AbortController().signal,
+      now: new Date(),
+      state: new Map(),
+    };
+    const planned = await crossRepo.plan(ctx);
+    // Meanwhile shipping's answer lands on the check run.
+    const round = decodeRound(roundCheck().output.text!)!;
+    round.dependents['acme/shipping'] = { state: 'passed' };
+    roundCheck().output.text = encodeRound(round);
+    await crossRepo.apply!(planned, ctx);
+    expect(decodeRound(roundCheck().output.text!)!.dependents).toMatchObject({ 'acme/billing': { state: 'passed' }, 'acme/shipping': { state: 'passed' } });
+    expect(roundCheck()).toMatchObject({ status: 'completed', conclusion: 'success' });
+  });
+});
