@@ -5,15 +5,11 @@ import { parse } from 'yaml';
 import type { Deps } from '../../src/deps.ts';
 import { DriftGuardError } from '../../src/errors.ts';
 import { durationMs } from '../../src/policy/types.ts';
+import { firstError, terraform, terraformInit } from '../../src/terraform.ts';
 import { classify, type DriftItem } from './classify.ts';
 import type { DriftConfig, Stack } from './schema.ts';
 
 export type StackResult = { status: 'clean' } | { status: 'drift'; items: DriftItem[] } | { status: 'error'; reason: string };
-
-const firstError = (output: string) => {
-  const lines = output.split('\n').map((l) => l.replace(/^[│╷╵\s]+/, '').trim()).filter(Boolean);
-  return (lines.find((l) => l.startsWith('Error')) ?? lines[0] ?? 'no output').replace(/^Error:\s*/, '');
-};
 
 /**
  * `terraform plan -refresh-only -detailed-exitcode -out=...` then `terraform show -json`. Exit 2 is
@@ -22,27 +18,29 @@ const firstError = (output: string) => {
 export async function checkStack(stack: Stack, config: DriftConfig, deps: Deps): Promise<StackResult> {
   const dir = resolve(deps.cwd, stack.dir);
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return { status: 'error', reason: `no working directory at ${dir}` };
-  const timeoutMs = durationMs(config.plan_timeout);
-  const env = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-  const init = await deps.exec(config.binary, ['init', '-input=false', '-no-color'], { cwd: dir, timeoutMs, env });
-  if (init.spawnError) return { status: 'error', reason: `cannot run ${config.binary}: ${init.spawnError}` };
-  if (init.timedOut) return { status: 'error', reason: `terraform init timed out after ${config.plan_timeout}` };
-  if (init.code !== 0) return { status: 'error', reason: `terraform init failed: ${firstError(init.stderr || init.stdout)}` };
+  const run = { binary: config.binary, dir, timeoutMs: durationMs(config.plan_timeout), timeout: config.plan_timeout };
+  const initFailure = await terraformInit(deps, run);
+  if (initFailure) return { status: 'error', reason: initFailure };
   const scratch = await mkdtemp(join(tmpdir(), 'dg-drift-'));
   try {
     const planFile = join(scratch, 'drift.tfplan');
-    const plan = await deps.exec(
-      config.binary,
-      ['plan', '-refresh-only', '-detailed-exitcode', '-input=false', '-no-color', `-lock-timeout=${Math.round(durationMs(config.lock_timeout) / 1000)}s`, `-out=${planFile}`],
-      { cwd: dir, timeoutMs, env },
-    );
-    if (plan.timedOut) return { status: 'error', reason: `terraform plan timed out after ${config.plan_timeout}` };
-    if (plan.code !== 0 && plan.code !== 2) return { status: 'error', reason: `terraform plan exited ${plan.code}: ${firstError(plan.stderr || plan.stdout)}` };
-    const show = await deps.exec(config.binary, ['show', '-json', '-no-color', planFile], { cwd: dir, timeoutMs, env });
-    if (show.code !== 0) return { status: 'error', reason: `terraform show -json failed: ${firstError(show.stderr)}` };
+    const plan = await terraform(deps, run, [
+      'plan',
+      '-refresh-only',
+      '-detailed-exitcode',
+      '-input=false',
+      '-no-color',
+      `-lock-timeout=${Math.round(durationMs(config.lock_timeout) / 1000)}s`,
+      `-out=${planFile}`,
+    ]);
+    if (!plan.ok) return { status: 'error', reason: plan.reason };
+    if (plan.result.code !== 0 && plan.result.code !== 2) return { status: 'error', reason: `terraform plan exited ${plan.result.code}: ${firstError(plan.result.stderr || plan.result.stdout)}` };
+    const show = await terraform(deps, run, ['show', '-json', '-no-color', planFile]);
+    if (!show.ok) return { status: 'error', reason: show.reason };
+    if (show.result.code !== 0) return { status: 'error', reason: `terraform show -json failed: ${firstError(show.result.stderr)}` };
     let items: DriftItem[];
     try {
-      items = classify(JSON.parse(show.stdout));
+      items = classify(JSON.parse(show.result.stdout));
     } catch (err) {
       return { status: 'error', reason: `cannot read the plan JSON: ${(err as Error).message}` };
     }
