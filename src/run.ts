@@ -78,14 +78,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
   const report = async (engineResult: RunResult) => {
     const run = withPolicyCheck(engineResult, github?.policyCheck);
-    let writes: typeof written = [];
     if (github && event.repo) {
       try {
         const { publish } = await import('./github/report.ts');
         const extraChecks = github.policyCheck ? [{ name: 'driftguard/policy', ...github.policyCheck }] : [];
         const ownChecks = [...registry.values()].filter((m) => m.ownCheck).map((m) => m.id);
-        writes = (await publish({ api: github.api, result: run, settings: policy.github, dryRun, runUrl: github.runUrl, extraChecks, ownChecks })).writes;
-        written = writes;
+        written = (await publish({ api: github.api, result: run, settings: policy.github, dryRun, runUrl: github.runUrl, extraChecks, ownChecks })).writes;
         if (!dryRun && !github.api) deps.log.warn('GITHUB_TOKEN is not set: nothing was reported to GitHub');
       } catch (err) {
         publishError = err;
@@ -94,13 +92,13 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     }
     const dir = resolve(deps.cwd, policy.audit.dir);
     try {
-      const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes, error: publishError ? describeError(publishError) : undefined } };
+      const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes: written, error: publishError ? describeError(publishError) : undefined } };
       auditFile = await writeJsonAtomic(dir, auditFileName(event.name, runId), record, deps.redactor);
     } catch (err) {
       throw new DriftGuardError('io_failed', `cannot write the audit artifact in ${dir}: ${(err as Error).message}`, { cause: err });
     }
     deps.log.info({ runId, auditFile }, 'audit artifact written');
-    if (github?.summaryFile) await appendFile(github.summaryFile, deps.redactor.scrub(await summary(run, options, writes)));
+    if (github?.summaryFile) await appendFile(github.summaryFile, deps.redactor.scrub(await summary(run, options, written)));
     if (publishError) throw new DriftGuardError('run_incomplete', `reporting to GitHub failed: ${describeError(publishError)}`, { cause: publishError });
   };
 

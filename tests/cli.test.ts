@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.ts';
 import { TestRepo } from './helpers/git-repo.ts';
+import { example } from './helpers/github-run.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'dg-cli-'));
 function write(name: string, content: string): string {
@@ -13,11 +13,6 @@ function write(name: string, content: string): string {
   return path;
 }
 
-function payload(event: string, action?: string): Record<string, unknown> {
-  const group = (examples as unknown as Array<{ name: string; examples: Array<Record<string, unknown>> }>).find((e) => e.name === event)!;
-  const found = group.examples.find((e) => action === undefined || e.action === action)!;
-  return structuredClone(found);
-}
 
 const PR_POLICY = `version: 1
 audit: { dir: audit }
@@ -88,7 +83,7 @@ describe('driftguard CLI', () => {
   it('inside GitHub Actions takes the event and payload from GITHUB_EVENT_NAME / GITHUB_EVENT_PATH', async () => {
     const { repo, base, head } = TestRepo.withChange({ 'README.md': '# x\n', 'policy.yaml': PR_POLICY }, { 'main.go': 'package main\nvar x = os.Getenv("FROM_ACTIONS")\n' });
     repos.push(repo);
-    const event = payload('pull_request', 'opened');
+    const event = example('pull_request', 'opened');
     const pr = event.pull_request as Record<string, Record<string, unknown>>;
     pr.base!.sha = base;
     pr.head!.sha = head;
@@ -105,7 +100,7 @@ describe('driftguard CLI', () => {
   });
 
   it('a GitHub event DriftGuard has no use for is a clean no-op', async () => {
-    const eventPath = write('labeled.json', JSON.stringify(payload('pull_request', 'labeled')));
+    const eventPath = write('labeled.json', JSON.stringify(example('pull_request', 'labeled')));
     const policy = write('p.yaml', PR_POLICY);
     const { code, stdout } = await runCli(['run', '--policy', policy], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: eventPath } });
     expect(code).toBe(0);
@@ -113,8 +108,8 @@ describe('driftguard CLI', () => {
   });
 
   it.each([
-    ['a push payload for pr_opened', () => JSON.stringify(payload('push')), /not a valid pull_request event/],
-    ['a closed PR payload for pr_opened', () => JSON.stringify(payload('pull_request', 'closed')), /a pull_request "closed" payload cannot drive --event pr_opened/],
+    ['a push payload for pr_opened', () => JSON.stringify(example('push')), /not a valid pull_request event/],
+    ['a closed PR payload for pr_opened', () => JSON.stringify(example('pull_request', 'closed')), /a pull_request "closed" payload cannot drive --event pr_opened/],
     ['a file that is not JSON', () => 'not json at all', /the payload is not a JSON object/],
     ['a JSON array', () => '[1,2,3]', /the payload is not a JSON object/],
   ])('refuses %s with exit 2', async (_, make, pattern) => {
@@ -129,7 +124,7 @@ describe('driftguard CLI', () => {
     const { repo } = TestRepo.withChange({ 'README.md': '# x\n' }, { 'a.js': '1\n' });
     repos.push(repo);
     writeFileSync(join(repo.dir, 'policy.yaml'), PR_POLICY);
-    const event = payload('pull_request', 'opened');
+    const event = example('pull_request', 'opened');
     const file = join(repo.dir, 'event.json');
     writeFileSync(file, JSON.stringify(event));
     const { code, stdout } = await runCli(['run', '--event', 'pr_opened', '--payload', file], { cwd: repo.dir });

@@ -1,11 +1,9 @@
-import examples from '@octokit/webhooks-examples';
 import { describe, expect, it } from 'vitest';
 import { DriftGuardError } from '../src/errors.ts';
 import { Git } from '../src/git.ts';
 import { eventForGitHub, intake } from '../src/intake.ts';
+import { example } from './helpers/github-run.ts';
 
-const all = examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>;
-const example = (name: string, action?: string) => structuredClone(all.find((e) => e.name === name)!.examples.find((e) => action === undefined || e.action === action)!);
 const git = new Git(process.cwd());
 
 describe('event intake from real GitHub payloads', () => {

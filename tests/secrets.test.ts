@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log.ts';
 import { Redactor } from '../src/redact.ts';
 import { runCli } from './helpers/cli.ts';
 import { GeminiServer, geminiAnswer } from './helpers/gemini-server.ts';
 import { TestRepo } from './helpers/git-repo.ts';
+import { example } from './helpers/github-run.ts';
 
 const CANARY_GEMINI = 'canary-gemini-key-5d41402abc4b2a76';
 const CANARY_TOKEN = 'ghp_CANARYcanaryCANARYcanary0123456789';
@@ -32,7 +32,7 @@ describe('secrets never reach output, logs or artifacts', () => {
 
   it('plants canaries in the environment and the payload and finds them nowhere', async () => {
     writeFileSync(join(repo.dir, 'policy.yaml'), 'version: 1\naudit: { dir: audit }\nworkflows:\n  pr_opened: [doc_sync]\n');
-    const event = structuredClone((examples as unknown as Array<{ name: string; examples: Array<Record<string, any>> }>).find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === 'opened')!);
+    const event = example('pull_request', 'opened');
     event.pull_request.base.sha = repo.git('rev-parse', 'main').trim();
     event.pull_request.head.sha = repo.git('rev-parse', 'HEAD').trim();
     event.pull_request.title = `leak ${CANARY_TOKEN}`;

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +6,8 @@ import { decodeRound } from '../../modules/cross-repo/round.ts';
 import { runCli } from '../helpers/cli.ts';
 import { TestRepo } from '../helpers/git-repo.ts';
 import { GitHubServer } from '../helpers/github-server.ts';
-import { prPayload, runInActions } from '../helpers/github-run.ts';
+import { example, prPayload, runInActions } from '../helpers/github-run.ts';
 
-const examples = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, any>> }>;
 
 const OPENAPI = `openapi: 3.0.3
 info: { title: Orders, version: 1.0.0 }
@@ -79,7 +77,7 @@ const tokens = () => ({ DRIFTGUARD_DISPATCH_TOKEN: server.token });
 /** The dependent's side: its workflow got the repository_dispatch, ran its tests, and reports back. */
 async function answer(dependent: string, verdict: 'pass' | 'fail', payloadOverride: Record<string, unknown> = {}) {
   const dispatch = server.dispatches.find((d) => d.repo === dependent)!;
-  const payload = structuredClone(examples.find((e) => e.name === 'repository_dispatch')!.examples[0]!);
+  const payload = example('repository_dispatch');
   payload.action = dispatch.event_type;
   payload.client_payload = { ...dispatch.client_payload, ...payloadOverride };
   payload.repository.full_name = dependent;
@@ -191,7 +189,7 @@ describe('cross-repo round trip', () => {
 describe('cross-repo on a push to the default branch', () => {
   it('dispatches dependents when on_push is on, and their answers decide the check on the pushed commit', async () => {
     await setup(additive, SOURCE_POLICY().replace('workflows:\n', 'workflows:\n  push: [cross_repo]\n').replace('    on_timeout: fail\n', '    on_timeout: fail\n    on_push: true\n'));
-    const push = structuredClone(examples.find((e) => e.name === 'push')!.examples[0]!);
+    const push = example('push');
     Object.assign(push, { ref: 'refs/heads/main', before: base, after: head });
     push.repository.default_branch = 'main';
     push.repository.full_name = 'Codertocat/Hello-World';
@@ -206,7 +204,7 @@ describe('cross-repo on a push to the default branch', () => {
 
   it('does nothing on a push to another branch', async () => {
     await setup(additive, SOURCE_POLICY().replace('workflows:\n', 'workflows:\n  push: [cross_repo]\n').replace('    on_timeout: fail\n', '    on_timeout: fail\n    on_push: true\n'));
-    const push = structuredClone(examples.find((e) => e.name === 'push')!.examples[0]!);
+    const push = example('push');
     Object.assign(push, { ref: 'refs/heads/feature', before: base, after: head });
     push.repository.default_branch = 'main';
     const run = await runInActions(server, repo.dir, 'push', push, [], tokens());

@@ -9,9 +9,16 @@ type Example = Record<string, any>;
 // Required, not imported: the package is JSON, which plain Node ESM imports only with an attribute.
 const all = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{ name: string; examples: Example[] }>;
 
+/** A copy of a real webhook payload from @octokit/webhooks-examples: the first of `name` (with `action`). */
+export function example(name: string, action?: string): Example {
+  const found = all.find((e) => e.name === name)?.examples.find((e) => action === undefined || e.action === action);
+  if (!found) throw new Error(`no ${name}${action ? `.${action}` : ''} example`);
+  return structuredClone(found);
+}
+
 /** A real webhook payload from @octokit/webhooks-examples, adjusted to the test's PR. */
 export function prPayload(action: string, pr: { number: number; base: string; head: string; author: string }): Example {
-  const payload = structuredClone(all.find((e) => e.name === 'pull_request')!.examples.find((e) => e.action === action)!);
+  const payload = example('pull_request', action);
   payload.number = pr.number;
   payload.pull_request.number = pr.number;
   payload.pull_request.base.sha = pr.base;
@@ -22,7 +29,7 @@ export function prPayload(action: string, pr: { number: number; base: string; he
 
 /** issue_comment.created for a comment stored on the server; on a PR unless told otherwise. */
 export function commentPayload(comment: { id: number; body: string; user: { login: string; type: string }; created_at: string; updated_at: string }, issue: number, options: { onPullRequest?: boolean; action?: string } = {}): Example {
-  const payload = structuredClone(all.find((e) => e.name === 'issue_comment')!.examples.find((e) => e.action === (options.action ?? 'created'))!);
+  const payload = example('issue_comment', options.action ?? 'created');
   payload.issue.number = issue;
   if (options.onPullRequest ?? true) payload.issue.pull_request = { url: `https://api.github.test/repos/Codertocat/Hello-World/pulls/${issue}` };
   else delete payload.issue.pull_request;
