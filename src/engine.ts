@@ -54,10 +54,11 @@ export interface EngineRuntime {
   runStep(request: StepRequest, signal: AbortSignal): Promise<StepOutcome>;
   /** Looks for a valid override when a step blocks (rebuilt from GitHub each run). */
   findOverride(steps: readonly StepRecord[]): Promise<OverrideGrant | undefined>;
-  report(result: RunResult): Promise<void>;
+  /** Reports the decided run; the runtime knows the run's id, clock and path, the machine does not. */
+  report(decided: MachineContext): Promise<void>;
 }
 
-interface MachineContext {
+export interface MachineContext {
   event: DriftEvent;
   steps: StepRecord[];
   current?: { module: string; startedAt: number };
@@ -134,7 +135,7 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
     actors: {
       runStep: fromPromise<StepOutcome, StepRequest>(({ input, signal }) => runtime.runStep(input, signal)),
       findOverride: fromPromise<OverrideGrant | undefined, readonly StepRecord[]>(({ input }) => runtime.findOverride(input)),
-      report: fromPromise<void, RunResult>(({ input }) => runtime.report(input)),
+      report: fromPromise<void, MachineContext>(({ input }) => runtime.report(input)),
     },
     guards: {
       isEvent: ({ context }, params: { event: string }) => context.event.name === params.event,
@@ -219,7 +220,7 @@ export function buildMachine(policy: Policy, registry: ModuleRegistry, runtime: 
       reporting: {
         invoke: {
           src: 'report',
-          input: ({ context }: { context: MachineContext }) => resultOf(context, [], 0, false, ''),
+          input: ({ context }: { context: MachineContext }) => context,
           onDone: 'done',
           onError: { target: 'failed', actions: 'recordReportError' },
         },
@@ -241,9 +242,9 @@ function resultOf(context: MachineContext, path: string[], started: number, dryR
     steps,
     ...(context.override && steps.some((s) => s.effect === 'overridden') ? { override: context.override } : {}),
     path,
-    startedAt: new Date(started || finished).toISOString(),
+    startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),
-    durationMs: started ? finished - started : 0,
+    durationMs: finished - started,
   };
 }
 
@@ -291,8 +292,8 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       if (grant) log.info({ decision: 'overridden', by: grant.by, why: grant.reason, commentId: grant.commentId }, 'override in force');
       return grant;
     },
-    async report(result) {
-      await options.report?.({ ...result, runId, dryRun, path: [...path], startedAt: new Date(started).toISOString() });
+    async report(decided) {
+      await options.report?.(resultOf(decided, [...path], started, dryRun, runId));
     },
   };
 
