@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { Storage } from '@google-cloud/storage';
+import { oidcAvailable } from './auth/oidc-env.ts';
 import type { Deps } from './deps.ts';
 import type { AuthSettings } from './policy/schema.ts';
 import { durationMs } from './policy/types.ts';
@@ -24,7 +25,7 @@ export interface CloudClients {
 const DEFAULT_AUTH: AuthSettings = { require_oidc: 'auto', aws: { roles: {}, session_duration: '15m' }, azure: {}, gcp: {} };
 
 export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUTH): CloudClients {
-  const oidc = Boolean(deps.env.ACTIONS_ID_TOKEN_REQUEST_URL && deps.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
+  const oidc = oidcAvailable(deps.env);
   const providers = new Map<string, AwsCredentialIdentityProvider>();
 
   /** The role for an account: per-account map, then AWS_ROLE_TO_ASSUME, then the policy's role. */

@@ -70,8 +70,3 @@ export function createLogger(options: LoggerOptions): Logger {
     stream,
   );
 }
-
-/** A logger that drops everything (tests and library use). */
-export function silentLogger(redactor: Redactor): Logger {
-  return createLogger({ level: 'silent', redactor });
-}

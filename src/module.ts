@@ -99,7 +99,3 @@ export type ModuleRegistry = ReadonlyMap<string, DriftModule<any>>;
 export function defineModule<C extends object>(module: DriftModule<C>): DriftModule<C> {
   return module;
 }
-
-export function emptyOutcome(verdict: StepVerdict, summary: string): StepOutcome {
-  return { verdict, summary, findings: [], actions: [], decisions: [] };
-}

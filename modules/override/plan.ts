@@ -1,6 +1,6 @@
 import { describeError } from '../../src/errors.ts';
 import type { Write } from '../../src/github/api.ts';
-import { answered, checkOverride, grantMarker, neutralise, refusalMarker } from '../../src/github/override.ts';
+import { answered, checkOverride, grantMarker, isBot, neutralise, refusalMarker } from '../../src/github/override.ts';
 import type { Action, StepContext, StepOutcome } from '../../src/module.ts';
 
 interface PlannedWrite {
@@ -27,7 +27,7 @@ export async function planOverride(ctx: StepContext<object>): Promise<StepOutcom
   if (!comment || !event.repo) return outcome('no comment in this event', 'event', 'ignored', 'pr_comment without a comment payload');
   const subject = `comment ${comment.id} by @${comment.author}`;
   if (comment.action !== 'created') return outcome(`ignored: comment ${comment.action}`, subject, 'ignored', `only newly created comments are read, this one was ${comment.action}`);
-  if (comment.author === botLogin || comment.authorType === 'Bot' || comment.author.endsWith('[bot]')) {
+  if (comment.author === botLogin || isBot(comment.author, comment.authorType)) {
     return outcome('ignored: comment by a bot', subject, 'ignored', 'comments by bots, DriftGuard included, are ignored');
   }
   if (!comment.body.includes(settings.command)) return outcome('no override command', subject, 'ignored', 'not an override command');

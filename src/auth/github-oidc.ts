@@ -2,10 +2,6 @@ import { DriftGuardError } from '../errors.ts';
 import type { Redactor } from '../redact.ts';
 import { withRetry } from '../retry.ts';
 
-export function oidcAvailable(env: Readonly<Record<string, string | undefined>>): boolean {
-  return Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
-}
-
 /**
  * Requests the job's OIDC token for an audience from the Actions token endpoint. The workflow
  * needs `permissions: id-token: write`. The token is registered with the redactor before it is
