@@ -1,6 +1,6 @@
 import { DriftGuardError } from '../../src/errors.ts';
 import type { Redactor } from '../../src/redact.ts';
-import { withRetry } from '../../src/retry.ts';
+import { httpCall } from '../../src/http.ts';
 
 export interface ArgoApp {
   name: string;
@@ -16,15 +16,7 @@ export function argoClient(env: Readonly<Record<string, string | undefined>>, re
   if (!server || !token) throw new DriftGuardError('usage', 'Argo CD needs ARGOCD_SERVER and ARGOCD_AUTH_TOKEN');
   redactor.add(token);
   const base = /^https?:\/\//.test(server) ? server : `https://${server}`;
-  const get = (path: string) =>
-    withRetry(
-      async () => {
-        const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
-        if (!response.ok) throw Object.assign(new Error(`Argo CD answered HTTP ${response.status} for ${path}`), { status: response.status });
-        return (await response.json()) as Record<string, any>;
-      },
-      { retries: 3, minDelayMs: 200, maxElapsedMs: 30_000 },
-    );
+  const get = (path: string) => httpCall(`Argo CD (${path})`, `${base}${path}`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
   const toApp = (a: Record<string, any>): ArgoApp => ({ name: String(a.metadata?.name ?? ''), sync: String(a.status?.sync?.status ?? 'Unknown'), health: String(a.status?.health?.status ?? 'Unknown'), project: String(a.spec?.project ?? '') });
   return {
     async list(): Promise<ArgoApp[]> {

@@ -1,6 +1,6 @@
 import { DriftGuardError } from '../../src/errors.ts';
 import type { Redactor } from '../../src/redact.ts';
-import { withRetry } from '../../src/retry.ts';
+import { httpCall } from '../../src/http.ts';
 import type { DriftConfig } from './schema.ts';
 
 /** Jira Cloud's REST API v2 with an API token: create a ticket, move it through a named transition. */
@@ -13,14 +13,7 @@ export function jiraClient(config: DriftConfig['jira'], env: Readonly<Record<str
   const auth = `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
   redactor.add(auth.slice(6));
   const call = (method: string, path: string, body?: unknown) =>
-    withRetry(
-      async () => {
-        const response = await fetch(`${url}${path}`, { method, headers: { authorization: auth, accept: 'application/json', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-        if (!response.ok) throw Object.assign(new Error(`Jira answered HTTP ${response.status} for ${method} ${path}`), { status: response.status });
-        return response.status === 204 ? {} : ((await response.json()) as Record<string, any>);
-      },
-      { retries: 3, minDelayMs: 200, maxElapsedMs: 30_000 },
-    );
+    httpCall(`Jira (${method} ${path})`, `${url}${path}`, { method, headers: { authorization: auth, accept: 'application/json', 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
   return {
     async create(summary: string, description: string): Promise<string> {
       const out = await call('POST', '/rest/api/2/issue', { fields: { project: { key: config.project }, issuetype: { name: config.issue_type }, summary, description, labels: ['driftguard', 'drift'] } });

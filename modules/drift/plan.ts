@@ -4,7 +4,7 @@ import { describeError } from '../../src/errors.ts';
 import type { GitHubApi } from '../../src/github/api.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
-import { withRetry } from '../../src/retry.ts';
+import { httpCall } from '../../src/http.ts';
 import { argoClient } from './argocd.ts';
 import type { DriftItem } from './classify.ts';
 import { applyIgnore } from './ignore.ts';
@@ -165,13 +165,7 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
     ops.push({
       action: { kind: 'notify', target: 'webhook', reason: `${fresh.length} new drift issue(s)`, status: 'planned' },
       run: () =>
-        withRetry(
-          async () => {
-            const response = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `DriftGuard: new drift in ${fresh.join(', ')}` }) });
-            if (!response.ok) throw Object.assign(new Error(`webhook answered HTTP ${response.status}`), { status: response.status });
-          },
-          { retries: 3, minDelayMs: 100, maxElapsedMs: 15_000 },
-        ),
+        httpCall('the webhook', webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `DriftGuard: new drift in ${fresh.join(', ')}` }) }, { json: false, minDelayMs: 100, maxElapsedMs: 15_000 }).then(() => undefined),
     });
   }
   ctx.state.set('drift', ops);

@@ -1,6 +1,6 @@
 import { DriftGuardError } from '../errors.ts';
 import type { Redactor } from '../redact.ts';
-import { withRetry } from '../retry.ts';
+import { httpCall } from '../http.ts';
 
 /**
  * Requests the job's OIDC token for an audience from the Actions token endpoint. The workflow
@@ -15,14 +15,7 @@ export async function requestIdToken(env: Readonly<Record<string, string | undef
   }
   const target = new URL(url);
   target.searchParams.set('audience', audience);
-  const body = await withRetry(
-    async () => {
-      const response = await fetch(target, { headers: { authorization: `bearer ${bearer}`, accept: 'application/json; api-version=2.0' } });
-      if (!response.ok) throw Object.assign(new Error(`the Actions token endpoint answered HTTP ${response.status}`), { status: response.status });
-      return (await response.json()) as { value?: unknown };
-    },
-    { retries: 3, minDelayMs: 200, maxElapsedMs: 20_000 },
-  );
+  const body = await httpCall('the Actions token endpoint', target, { headers: { authorization: `bearer ${bearer}`, accept: 'application/json; api-version=2.0' } }, { maxElapsedMs: 20_000 });
   if (typeof body.value !== 'string' || body.value.length < 20) throw new DriftGuardError('auth_refused', 'the Actions token endpoint returned no token');
   redactor.add(body.value);
   return body.value;
