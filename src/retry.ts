@@ -57,13 +57,16 @@ export function retryAfterMs(err: unknown, now: number = Date.now()): number | u
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** True for failures worth another attempt: network faults, 408/429/5xx, cloud throttling codes. */
+/**
+ * True for failures worth another attempt: network faults, 408/429/5xx, cloud throttling codes.
+ * 501 Not Implemented is the one 5xx that is permanent: the server will never support the call.
+ */
 export function isTransient(err: unknown): boolean {
   const e = err as ErrorLike | undefined;
   if (!e || typeof e !== 'object') return false;
   if (e.name === 'AbortError') return false;
   const status = httpStatusOf(err);
-  if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  if (status !== undefined) return status === 408 || status === 429 || (status >= 500 && status !== 501);
   if (typeof e.code === 'string' && (TRANSIENT_NETWORK.has(e.code) || TRANSIENT_CODES.has(e.code))) return true;
   if (typeof e.name === 'string' && TRANSIENT_CODES.has(e.name)) return true;
   if (e.$retryable) return true;
