@@ -6,7 +6,7 @@ import { PR_EVENTS, type RepoRef } from '../../src/events.ts';
 import type { Write } from '../../src/github/api.ts';
 import type { Action, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
-import { breakingChanges } from './breaking.ts';
+import { diffContract } from './breaking.ts';
 import { CHECK_NAME, decodeRound, roundText, verdictOf, type Round } from './round.ts';
 import type { CrossRepoConfig } from './schema.ts';
 
@@ -39,23 +39,44 @@ async function planPullRequest(ctx: StepContext<CrossRepoConfig>): Promise<StepO
   if (matched.length === 0) return outcome('pass', 'no contract changed');
 
   const findings: Finding[] = [];
+  const skipped: string[] = [];
   for (const { contract, files } of matched) {
     for (const file of files) {
-      const diff = breakingChanges(await change.readBase(file), await change.readHead(file));
+      // Only OpenAPI and JSON Schema files get the static diff; other contract files (.proto, ...) rely on the dependents' tests.
+      if (!/\.(ya?ml|json)$/i.test(file)) {
+        skipped.push(file);
+        continue;
+      }
+      const diff = await diffContract(await change.readBase(file), await change.readHead(file), { file, readBase: (p) => change.readBase(p), readHead: (p) => change.readHead(p) });
       if (!Array.isArray(diff)) {
-        findings.push({ rule: 'cross_repo.unreadable', title: `${contract.name}: cannot diff`, message: diff.error, severity: 'warning', file });
+        // Never a silent pass: a version that cannot be compared blocks like a breaking change.
+        const version = diff.side === 'head' ? 'the new version' : 'the base version';
+        findings.push({ rule: 'cross_repo.unreadable', source: contract.name, title: `${contract.name}: cannot compare ${file}`, message: `${version}, line ${diff.line}: ${diff.error}`, severity: config.breaking === 'off' ? 'warning' : 'error', file, line: diff.side === 'head' ? diff.line : 1 });
         continue;
       }
       if (config.breaking === 'off') continue;
       for (const c of diff) {
-        findings.push({ rule: 'cross_repo.breaking', source: contract.name, title: `breaking change in ${contract.name}`, message: `${c.message} (${c.pointer})`, severity: config.breaking === 'block' ? 'error' : 'warning', file, line: c.line });
+        if (c.level === 'info') continue;
+        const where = c.side === 'base' ? `; line ${c.line} of the base version` : '';
+        findings.push({
+          rule: c.level === 'breaking' ? 'cross_repo.breaking' : 'cross_repo.warning',
+          source: contract.name,
+          title: `${c.level === 'breaking' ? 'breaking change' : 'possibly breaking change'} in ${contract.name}: ${c.id}`,
+          message: `${c.operation ? `${c.operation}: ` : ''}${c.message} (${c.pointer}${where})`,
+          severity: c.level === 'breaking' && config.breaking === 'block' ? 'error' : 'warning',
+          file,
+          line: c.headLine,
+        });
       }
     }
   }
   const blocking = findings.filter((f) => f.severity === 'error').length;
   const dependents = [...new Set(matched.flatMap((m) => m.contract.dependents))].sort();
   const contracts = matched.map((m) => m.contract.name);
-  const decisions = matched.map((m) => ({ subject: `contract ${m.contract.name}`, decision: 'changed', reason: m.files.join(', ') }));
+  const decisions = [
+    ...matched.map((m) => ({ subject: `contract ${m.contract.name}`, decision: 'changed', reason: m.files.join(', ') })),
+    ...skipped.map((f) => ({ subject: f, decision: 'not diffed', reason: 'not an OpenAPI or JSON Schema file (.yaml, .yml, .json): only the dependents judge it' })),
+  ];
   const summary = `${contracts.join(', ')} changed: ${findings.filter((f) => f.rule === 'cross_repo.breaking').length} breaking change(s)`;
   const sha = event.pr?.headSha ?? (event.name === 'push' ? event.sha : undefined);
   if (!event.repo || !sha) {

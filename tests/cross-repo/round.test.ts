@@ -21,6 +21,7 @@ paths:
             application/json:
               schema:
                 type: object
+                required: [id, total]
                 properties:
                   id: { type: string }
                   total: { type: number }
@@ -172,7 +173,7 @@ describe('cross-repo round trip', () => {
     await setup(OPENAPI.replace('                  total: { type: number }\n', ''));
     const run = await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('api/openapi.yaml:13  breaking change in orders-api: property "total" removed (/paths/~1orders/get/responses/200/content/application~1json/schema/properties)');
+    expect(run.stdout).toContain('api/openapi.yaml:14  breaking change in orders-api: response-required-property-removed: GET /orders: removed the required response property `total` from the 200 application/json response (/paths/~1orders/get/responses/200/content/application~1json/schema/properties/total; line 16 of the base version)');
     expect(roundCheck()).toMatchObject({ status: 'completed', conclusion: 'failure' });
   });
 
