@@ -104,4 +104,8 @@ line(`janitor: ${jb.buckets} expired buckets x ${jb.objects} objects on s3rver d
 if (jb.awsMs !== undefined) line(`  sequential aws s3 rb --force loop, same server: ${(jb.awsMs / 1000).toFixed(1)} s; janitor / awscli = ${(jb.janitorMs / jb.awsMs).toFixed(2)}x`);
 else line('  awscli not found (apt-get install awscli) - ratio skipped');
 line(`janitor plan over ${jb.planned} resources: ${jb.planCpuMs.toFixed(0)} ms CPU (${((jb.planCpuMs * 1000) / jb.planned).toFixed(1)} us per resource), RSS grew ${jb.planRssGrowthMb.toFixed(1)} MB (bench process peak ${jb.peakRssMb.toFixed(0)} MB), ${jb.eligible} eligible`);
+// 4. The contract diff against Atlassian's openapi-diff on the eval/contracts corpus, same run.
+const contractsRun = spawnSync(process.execPath, [join(root, 'bench', 'contracts.mjs')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+if (contractsRun.status !== 0) throw new Error('contracts bench failed');
+for (const text of contractsRun.stdout.toString().trimEnd().split('\n')) line(text);
 rmSync(work, { recursive: true, force: true });
