@@ -5,6 +5,7 @@ import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../
 import { buildTargets, type Target } from './resources/index.ts';
 import type { JanitorConfig } from './schema.ts';
 import { eligibility, eligibilityPolicy, envOf, selectExpired, type Planned } from './select-expired.ts';
+import { stillThere } from './still-there.ts';
 import { destroyEnvironment, workdirOf } from './terraform.ts';
 import { resourceKey, type DeleteResult, type Resource } from './types.ts';
 
@@ -46,9 +47,12 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
   const { targets, problems } = await buildTargets(config, deps.clouds, filter);
 
   const listed: Array<{ resource: Resource; target: Target }> = [];
+  const unread: Finding[] = [];
   await mapLimit(targets, 4, async (target) => {
     try {
-      const resources = await target.handler.list();
+      const { resources, skipped } = await target.handler.list();
+      // One resource that cannot be read is skipped with its reason; the rest of the listing stands.
+      for (const s of skipped) unread.push({ rule: 'janitor.skip', title: `${target.provider} ${target.type} ${s.id} (${target.account}${target.region !== '*' ? `/${target.region}` : ''})`, message: `skipped: ${s.reason}`, severity: 'warning' });
       for (const resource of resources) {
         if (filter.region && target.region === '*' && resource.region !== filter.region) continue;
         if (inShard(resource, shard)) listed.push({ resource, target });
@@ -73,6 +77,7 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
   const findings: Finding[] = [
     ...problems.map((p): Finding => ({ rule: 'janitor.target', title: `${p.provider} ${p.where}`, message: p.reason, severity: 'error' })),
     ...doubts.map((p): Finding => ({ rule: 'janitor.skip', title: label(p.resource), message: `skipped: ${p.decision.reason}`, severity: 'warning' })),
+    ...unread.sort((a, b) => (a.title < b.title ? -1 : 1)),
   ];
   const table = {
     columns: ['resource', 'decision', 'expires', 'reason'],
@@ -99,7 +104,7 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
   ];
   ctx.state.set('janitor', { targets, eligible, envs } satisfies JanitorState);
   const listingFailed = problems.length > 0;
-  const summary = `${listed.length} resources seen, ${eligible.length} expired and eligible, ${planned.length - eligible.length} kept${doubts.length ? ` (${doubts.length} skipped in doubt)` : ''}${listingFailed ? `; ${problems.length} targets could not be read` : ''}`;
+  const summary = `${listed.length} resources seen, ${eligible.length} expired and eligible, ${planned.length - eligible.length} kept${doubts.length ? ` (${doubts.length} skipped in doubt)` : ''}${unread.length ? `; ${unread.length} could not be read and were skipped` : ''}${listingFailed ? `; ${problems.length} targets could not be read` : ''}`;
   return { verdict: listingFailed ? 'error' : 'pass', summary, findings, actions, decisions, data };
 }
 
@@ -127,7 +132,7 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   const byTarget = new Map<Target, Resource[]>();
   for (const { resource, target } of state.eligible) byTarget.set(target, [...(byTarget.get(target) ?? []), resource]);
   for (const [target, resources] of byTarget) {
-    await mapLimit(resources, Math.min(config.concurrency, target.handler.concurrency), async (resource) => {
+    await mapLimit(resources, config.concurrency, async (resource) => {
       try {
         const fresh = await target.handler.get(resource);
         if (!fresh) return results.set(resource, { status: 'gone' });
@@ -141,11 +146,11 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
     });
   }
 
-  // A resource is deleted only when a fresh listing no longer returns it.
+  // A resource is deleted only when a fresh read no longer finds it.
   for (const [target, resources] of byTarget) {
     let still: Set<string>;
     try {
-      still = new Set((await target.handler.list()).map((r) => r.id));
+      still = await stillThere(target.handler, resources.filter((r) => ['deleted', 'gone'].includes(results.get(r)!.status)), config.concurrency);
     } catch (err) {
       for (const r of resources) {
         const status = results.get(r)?.status;

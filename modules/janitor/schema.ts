@@ -42,7 +42,7 @@ export const JanitorConfig = z.object({
   max_ttl: Duration.default('7d').describe('No marker can make a resource live longer than this.'),
   protected_tags: z.record(z.string().min(1), z.string()).default({ Environment: 'Production', Protected: 'true' }).describe('Any of these key/value pairs (compared case-insensitively) protects a resource; so does dg-protected=true.'),
   max_deletions: z.number().int().min(0).max(100_000).default(50).describe('A run that would delete more stops before deleting anything.'),
-  concurrency: z.number().int().min(1).max(64).default(4).describe('Deletions at once per provider and region.'),
+  concurrency: z.number().int().min(1).max(64).default(8).describe('Calls at once per resource type, account and region, for every type: the reads while listing, the deletions and their checks. Default 8.'),
   terraform: TerraformSettings.prefault({}),
   providers: z
     .strictObject({ aws: AwsTarget.optional(), azure: AzureTarget.optional(), gcp: GcpTarget.optional() })

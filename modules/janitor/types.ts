@@ -32,18 +32,29 @@ export type DeleteResult =
   | { status: 'skipped'; reason: string }
   | { status: 'failed'; reason: string };
 
+/** What one listing found: the resources read, and those that could not be read (name, reason). */
+export interface Listing {
+  resources: Resource[];
+  /** Resources seen but not read (their location or listing failed after retries): skipped, never deleted. */
+  skipped: Array<{ id: string; reason: string }>;
+}
+
 /**
- * One resource type: a narrow lister and deleter over its SDK client, with its own batch size
- * and concurrency. Listing reads name, creation time and tags.
+ * One resource type: a narrow lister and deleter over its SDK client, with its own batch size.
+ * Listing reads name, creation time and tags. How many deletions run at once is the policy's
+ * `concurrency`, the same for every type.
  */
 export interface ResourceHandler {
   readonly type: ResourceType;
   readonly provider: Provider;
-  /** Deletions of this type at once in one region (strict rate limits want 1). */
-  readonly concurrency: number;
-  list(): Promise<Resource[]>;
-  /** A fresh read of one resource, undefined when it no longer exists. */
+  list(): Promise<Listing>;
+  /** A fresh read of this one resource (existence and tags), undefined when it no longer exists. */
   get(resource: Resource): Promise<Resource | undefined>;
-  /** Deletes it, emptying it first where needed; never switches off any protection. */
+  /** Deletes it, emptying it first where needed; never switches off or bypasses any protection. */
   delete(resource: Resource, progress: (message: string) => void): Promise<DeleteResult>;
+  /**
+   * Which of these resources still exist, in as few calls as the API allows (one listing of
+   * names, a batch describe). Without it, each resource is read again with `get`.
+   */
+  remaining?(resources: readonly Resource[]): Promise<Set<string>>;
 }

@@ -130,7 +130,8 @@ describe('janitor on AWS (s3rver and a wire-level EC2)', () => {
     expect(await buckets()).toEqual(['dg-locked']);
     expect(aws.instances.get('i-0pro')!.state).toBe('running');
     const messages = janitorStep(result).outcome.findings.map((f) => f.message).join('\n');
-    expect(messages).toContain('refused: Object Lock is enabled; DriftGuard never switches it off');
+    expect(messages).toContain('refused: nothing deleted, bucket still exists: 1 object versions are protected by Object Lock (data/0.txt: AccessDenied');
+    expect(messages).toContain('DriftGuard never bypasses it');
     expect(messages).toContain('refused: termination protection is on');
     expect(aws.calls.filter((c) => c.Action === 'TerminateInstances')).toHaveLength(0);
   });

@@ -2,6 +2,7 @@ import type { EC2Client, Instance } from '@aws-sdk/client-ec2';
 import { describeError } from '../../../src/errors.ts';
 import { withRetry } from '../../../src/retry.ts';
 import type { Resource, ResourceHandler } from '../types.ts';
+import type { ResourceDescriptor } from './descriptor.ts';
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 const code = (err: unknown) => (err as { name?: string }).name ?? '';
@@ -13,8 +14,8 @@ export interface Ec2Target {
 }
 
 /**
- * EC2 instances: named by their Name tag, aged by LaunchTime, terminated one call at a time
- * (EC2's API rate limits are strict). Termination protection is never switched off.
+ * EC2 instances: named by their Name tag, aged by LaunchTime, terminated one call each (EC2's
+ * throttling answers go through the retry helper). Termination protection is never switched off.
  */
 export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> {
   const ec2 = await import('@aws-sdk/client-ec2');
@@ -51,10 +52,15 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
   return {
     type: 'ec2_instance',
     provider: 'aws',
-    concurrency: 1,
-    list: () => describe(),
+    list: async () => ({ resources: await describe(), skipped: [] }),
     async get(resource) {
       return (await describe([resource.id]))[0];
+    },
+    async remaining(resources) {
+      const still = new Set<string>();
+      const ids = resources.map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 1000) for (const r of await describe(ids.slice(i, i + 1000))) still.add(r.id);
+      return still;
     },
     async delete(resource) {
       try {
@@ -70,3 +76,13 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
     },
   };
 }
+
+export const ec2Instance: ResourceDescriptor = {
+  type: 'ec2_instance',
+  provider: 'aws',
+  wanted: (config) => config.providers.aws?.resources.includes('ec2_instance') ?? false,
+  async handler({ config, clouds, scope: { account, region } }) {
+    const client = await clouds.ec2({ region, endpoint: config.providers.aws!.ec2.endpoint, account });
+    return ec2Instances({ client, account, region });
+  },
+};

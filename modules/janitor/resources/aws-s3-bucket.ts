@@ -1,14 +1,23 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../../src/errors.ts';
 import { mapLimit } from '../../../src/limit.ts';
-import { withRetry } from '../../../src/retry.ts';
-import type { DeleteResult, Resource, ResourceHandler } from '../types.ts';
+import { httpStatusOf, withRetry } from '../../../src/retry.ts';
+import type { DeleteResult, Listing, Resource, ResourceHandler } from '../types.ts';
+import type { ResourceDescriptor } from './descriptor.ts';
 
 const DELETE_BATCH = 1000;
+/** Rounds of "empty, then delete the bucket" when something lands in it meanwhile. */
+const DELETE_ROUNDS = 3;
+/** Versions described by name when some cannot be deleted. */
+const EXPLAINED = 5;
 const GONE = new Set(['NoSuchBucket', 'NotFound']);
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden']);
+/** Answers meaning "this endpoint does not have the feature" (S3-compatible stores): not an error. */
+const ABSENT = new Set(['NotImplemented', 'MethodNotAllowed', 'NotSupported', 'XNotImplemented']);
 
 const code = (err: unknown) => (err as { name?: string; Code?: string }).name ?? (err as { Code?: string }).Code ?? '';
+const absent = (err: unknown) => ABSENT.has(code(err)) || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
+const gone = (err: unknown) => GONE.has(code(err)) || httpStatusOf(err) === 404;
 
 export interface S3Target {
   client: S3Client;
@@ -16,95 +25,141 @@ export interface S3Target {
   region: string;
   /** S3-compatible stores answer GetBucketLocation with an empty string for their one region. */
   defaultRegion: string;
+  /** An S3-compatible endpoint: its region answers are not AWS's, so a fresh read does not re-check them. */
+  customEndpoint?: boolean;
+  /** Only names with it are ever read; others are reported as seen, with no call about them. */
+  prefix: string;
+  /** Reads at once while listing. */
+  concurrency: number;
+  /** Report names without the prefix whose region is unknown here (once per account, not per region). */
+  reportUnnamed: boolean;
+}
+
+/** A version that could not be deleted, as DeleteObjects answered. */
+interface Kept {
+  Key: string;
+  VersionId?: string;
+  Code: string;
+  Message: string;
 }
 
 /**
- * S3 buckets: listed with creation date and tags, emptied of every object version, delete marker
- * and unfinished multipart upload, then deleted. Object Lock is never switched off: a locked
- * bucket is reported, not forced.
+ * S3 buckets: listed with creation date and tags, emptied of every object version and delete
+ * marker (the `null` version included, named explicitly), unfinished multipart uploads aborted,
+ * then deleted. Object Lock retention, legal holds and MFA delete are never bypassed: what they
+ * protect stays, the bucket is kept, and the report says what was left. A call the endpoint does
+ * not implement (501) about an optional feature means the feature is absent.
  */
 export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
   const s3 = await import('@aws-sdk/client-s3');
   const { client, account, region } = target;
   const call = <T>(fn: () => Promise<T>) => withRetry(fn, { retries: 5, minDelayMs: 100, maxDelayMs: 5000, maxElapsedMs: 120_000 });
 
-  async function tagsOf(bucket: string): Promise<Pick<Resource, 'tags' | 'tagsError'>> {
+  /** Tags, or why they could not be read; 'gone' when the bucket no longer exists. */
+  async function tagsOf(bucket: string): Promise<Pick<Resource, 'tags' | 'tagsError'> | 'gone'> {
     try {
       const out = await call(() => client.send(new s3.GetBucketTaggingCommand({ Bucket: bucket })));
       return { tags: Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) };
     } catch (err) {
       if (code(err) === 'NoSuchTagSet' || code(err) === 'NoSuchTagSetError') return { tags: {} };
+      if (code(err) === 'NoSuchBucket') return 'gone';
       return { tagsError: describeError(err) };
     }
   }
 
+  const normalise = (constraint: string | undefined) => (!constraint ? target.defaultRegion : constraint === 'EU' ? 'eu-west-1' : constraint);
+
   async function regionOf(bucket: string): Promise<string | undefined> {
     try {
       const out = await call(() => client.send(new s3.GetBucketLocationCommand({ Bucket: bucket })));
-      const constraint = out.LocationConstraint as string | undefined;
       // us-east-1 answers with no constraint; "EU" is the legacy name of eu-west-1.
-      if (!constraint) return target.defaultRegion;
-      return constraint === 'EU' ? 'eu-west-1' : constraint;
+      return normalise(out.LocationConstraint as string | undefined);
     } catch (err) {
       if (GONE.has(code(err))) return undefined;
       throw err;
     }
   }
 
-  async function describe(bucket: string, createdAt: Date | undefined): Promise<Resource | undefined> {
-    const where = await regionOf(bucket);
-    if (where === undefined || where !== region) return undefined;
-    return { provider: 'aws', type: 's3_bucket', id: bucket, name: bucket, account, region, ...(createdAt ? { createdAt } : {}), ...(await tagsOf(bucket)) };
+  interface Listed {
+    name: string;
+    createdAt?: Date;
+    /** ListBuckets names the region on AWS; S3-compatible stores leave it out. */
+    region?: string;
   }
 
-  async function listAll(): Promise<Array<{ name: string; createdAt?: Date }>> {
-    const buckets: Array<{ name: string; createdAt?: Date }> = [];
+  async function listAll(prefix?: string): Promise<Listed[]> {
+    const buckets: Listed[] = [];
     let token: string | undefined;
     do {
-      const out = await call(() => client.send(new s3.ListBucketsCommand({ ...(token ? { ContinuationToken: token } : {}) })));
-      for (const b of out.Buckets ?? []) if (b.Name) buckets.push({ name: b.Name, createdAt: b.CreationDate });
+      const out = await call(() => client.send(new s3.ListBucketsCommand({ ...(prefix ? { Prefix: prefix } : {}), ...(token ? { ContinuationToken: token } : {}) })));
+      for (const b of out.Buckets ?? []) {
+        if (b.Name) buckets.push({ name: b.Name, ...(b.CreationDate ? { createdAt: b.CreationDate } : {}), ...(b.BucketRegion && !target.customEndpoint ? { region: b.BucketRegion } : {}) });
+      }
       token = out.ContinuationToken;
     } while (token);
     return buckets;
   }
 
-  async function objectLocked(bucket: string): Promise<boolean> {
-    try {
-      const out = await call(() => client.send(new s3.GetObjectLockConfigurationCommand({ Bucket: bucket })));
-      return out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
-    } catch (err) {
-      const c = code(err);
-      if (c === 'ObjectLockConfigurationNotFoundError' || c === 'NotImplemented' || c === 'MethodNotAllowed') return false;
-      throw err;
+  const resourceOf = (b: Listed, where: string, read: Pick<Resource, 'tags' | 'tagsError'>): Resource => ({
+    provider: 'aws',
+    type: 's3_bucket',
+    id: b.name,
+    name: b.name,
+    account,
+    region: where,
+    ...(b.createdAt ? { createdAt: b.createdAt } : {}),
+    ...read,
+  });
+
+  /** Every listed version (or, where versions are not implemented, every object) page by page. */
+  async function* pages(bucket: string): AsyncGenerator<Array<{ Key: string; VersionId?: string }>> {
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    // ListObjectVersions has no SDK paginator: paged by hand.
+    for (let first = true; ; first = false) {
+      let page;
+      try {
+        page = await call(() =>
+          client.send(new s3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}), ...(versionMarker !== undefined ? { VersionIdMarker: versionMarker } : {}) })),
+        );
+      } catch (err) {
+        if (first && absent(err)) return yield* objectPages(bucket);
+        throw err;
+      }
+      // "null" is a real version id (written before versioning, or while suspended): named explicitly.
+      yield [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key !== undefined).map((v) => ({ Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+      if (!page.IsTruncated || (page.NextKeyMarker === undefined && page.NextVersionIdMarker === undefined)) return;
+      keyMarker = page.NextKeyMarker;
+      versionMarker = page.NextVersionIdMarker;
     }
   }
 
-  async function empty(bucket: string, progress: (m: string) => void): Promise<void> {
+  async function* objectPages(bucket: string): AsyncGenerator<Array<{ Key: string }>> {
+    let token: string | undefined;
+    do {
+      const page = await call(() => client.send(new s3.ListObjectsV2Command({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...(token ? { ContinuationToken: token } : {}) })));
+      yield (page.Contents ?? []).filter((o) => o.Key !== undefined).map((o) => ({ Key: o.Key! }));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** Deletes every version it lists; returns how many went and those the bucket refused to let go. */
+  async function empty(bucket: string, progress: (m: string) => void): Promise<{ removed: number; kept: Kept[] }> {
     let removed = 0;
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    // ListObjectVersions has no SDK paginator: page it by hand.
-    for (;;) {
-      const page = await call(() =>
-        client.send(new s3.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: DELETE_BATCH, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) })),
-      );
-      const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-        .filter((v) => v.Key !== undefined)
-        .map((v) => ({ Key: v.Key!, ...(v.VersionId && v.VersionId !== 'null' ? { VersionId: v.VersionId } : {}) }));
-      for (let i = 0; i < entries.length; i += DELETE_BATCH) {
-        const batch = entries.slice(i, i + DELETE_BATCH);
-        // Deletes are safe to repeat: a retried batch deletes what is left of it.
-        const out = await call(() => client.send(new s3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } })));
-        const errors = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey' && e.Code !== 'NoSuchVersion');
-        if (errors.length > 0) throw new Error(`${errors.length} objects could not be deleted (${errors[0]!.Code}: ${errors[0]!.Key})`);
-        removed += batch.length;
-      }
-      if (removed > 0 && entries.length > 0) progress(`${bucket}: ${removed} object versions deleted`);
-      if (!page.IsTruncated) break;
-      keyMarker = page.NextKeyMarker;
-      versionMarker = page.NextVersionIdMarker;
-      if (!keyMarker && !versionMarker) break;
+    const kept: Kept[] = [];
+    for await (const entries of pages(bucket)) {
+      if (entries.length === 0) continue;
+      // Deletes are safe to repeat: a retried batch deletes what is left of it. No bypass header, ever.
+      const out = await call(() => client.send(new s3.DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: entries, Quiet: true } })));
+      const errors = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey' && e.Code !== 'NoSuchVersion');
+      for (const e of errors) kept.push({ Key: e.Key ?? '', ...(e.VersionId ? { VersionId: e.VersionId } : {}), Code: e.Code ?? 'Error', Message: e.Message ?? '' });
+      removed += entries.length - errors.length;
+      progress(`${bucket}: ${removed} object versions deleted`);
     }
+    return { removed, kept };
+  }
+
+  async function abortUploads(bucket: string, progress: (m: string) => void): Promise<void> {
     let uploadKey: string | undefined;
     let uploadId: string | undefined;
     for (;;) {
@@ -117,36 +172,152 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
         });
         progress(`${bucket}: aborted multipart upload of ${upload.Key}`);
       }
-      if (!page.IsTruncated) break;
+      if (!page.IsTruncated || (!page.NextKeyMarker && !page.NextUploadIdMarker)) return;
       uploadKey = page.NextKeyMarker;
       uploadId = page.NextUploadIdMarker;
+    }
+  }
+
+  /** Asks about an optional feature; undefined when the endpoint does not have it (501) or says it is not set. */
+  async function optional<T>(fn: () => Promise<T>, notSet: readonly string[]): Promise<T | undefined> {
+    try {
+      return await call(fn);
+    } catch (err) {
+      if (absent(err) || notSet.includes(code(err))) return undefined;
+      throw err;
+    }
+  }
+
+  /** Why versions could not be deleted, and whether a protection DriftGuard never bypasses is the cause. */
+  async function explain(bucket: string, kept: Kept[]): Promise<{ protection: boolean; why: string }> {
+    const n = kept.length;
+    const versioning = await optional(() => client.send(new s3.GetBucketVersioningCommand({ Bucket: bucket })), []).catch(() => undefined);
+    if (versioning?.MFADelete === 'Enabled') {
+      return { protection: true, why: `MFA delete is enabled: ${n} object versions can only be deleted with the owner's MFA device, which DriftGuard never uses` };
+    }
+    const lock = await optional(() => client.send(new s3.GetObjectLockConfigurationCommand({ Bucket: bucket })), ['ObjectLockConfigurationNotFoundError']).catch(() => undefined);
+    if (lock?.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled') {
+      const named = [...kept].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0)).slice(0, EXPLAINED);
+      const details = await Promise.all(
+        named.map(async (k) => {
+          const head = await call(() => client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: k.Key, ...(k.VersionId ? { VersionId: k.VersionId } : {}) }))).catch(() => undefined);
+          const why = [
+            head?.ObjectLockLegalHoldStatus === 'ON' ? 'legal hold' : undefined,
+            head?.ObjectLockMode ? `${head.ObjectLockMode} retention until ${head.ObjectLockRetainUntilDate?.toISOString() ?? '?'}` : undefined,
+          ].filter(Boolean);
+          return `${k.Key}: ${why.length ? why.join(' and ') : `${k.Code} ${k.Message}`.trim()}`;
+        }),
+      );
+      const more = n > named.length ? `, and ${n - named.length} more` : '';
+      return { protection: true, why: `${n} object versions are protected by Object Lock (${details.join('; ')}${more}); DriftGuard never bypasses it` };
+    }
+    const first = kept[0]!;
+    return { protection: DENIED.has(first.Code), why: `${n} object versions could not be deleted (${first.Code}: ${first.Message || 'no message'}, on ${first.Key})` };
+  }
+
+  async function remove(bucket: string, progress: (m: string) => void): Promise<DeleteResult> {
+    let removed = 0;
+    let aborted = false;
+    const leftBehind = () => (removed > 0 ? 'objects deleted, bucket still exists' : 'nothing deleted, bucket still exists');
+    for (let round = 1; ; round++) {
+      const emptied = await empty(bucket, progress);
+      removed += emptied.removed;
+      if (emptied.kept.length > 0) {
+        const { protection, why } = await explain(bucket, emptied.kept);
+        return protection ? { status: 'refused', reason: `${leftBehind()}: ${why}` } : { status: 'failed', reason: `${leftBehind()}: ${why}` };
+      }
+      try {
+        await call(() => client.send(new s3.DeleteBucketCommand({ Bucket: bucket })));
+        return { status: 'deleted' };
+      } catch (err) {
+        if (code(err) !== 'BucketNotEmpty' || round >= DELETE_ROUNDS) throw Object.assign(err as Error, { leftBehind: leftBehind() });
+      }
+      // Unfinished multipart uploads, or objects written meanwhile: abort the first, empty again.
+      if (!aborted) {
+        aborted = true;
+        try {
+          await abortUploads(bucket, progress);
+        } catch (err) {
+          if (!absent(err)) throw Object.assign(err as Error, { leftBehind: leftBehind() });
+        }
+      }
     }
   }
 
   return {
     type: 's3_bucket',
     provider: 'aws',
-    concurrency: 4,
-    async list() {
-      const described = await mapLimit(await listAll(), 8, (bucket) => describe(bucket.name, bucket.createdAt));
-      return described.filter((r): r is Resource => r !== undefined);
+    async list(): Promise<Listing> {
+      const skipped: Listing['skipped'] = [];
+      const described = await mapLimit(await listAll(), target.concurrency, async (b): Promise<Resource | undefined> => {
+        if (!b.name.startsWith(target.prefix)) {
+          // Never ours: reported as seen, nothing read about it.
+          const where = b.region ?? (target.reportUnnamed ? '*' : undefined);
+          return where === region || where === '*' ? resourceOf(b, where, { tagsError: 'not read: the name is not DriftGuard\'s' }) : undefined;
+        }
+        try {
+          const [where, read] = await Promise.all([b.region !== undefined ? b.region : regionOf(b.name), b.region === undefined || b.region === region ? tagsOf(b.name) : undefined]);
+          if (where === undefined || where !== region || read === 'gone' || read === undefined) return undefined;
+          return resourceOf(b, where, read);
+        } catch (err) {
+          skipped.push({ id: b.name, reason: `its region could not be read: ${describeError(err)}` });
+          return undefined;
+        }
+      });
+      return { resources: described.filter((r): r is Resource => r !== undefined), skipped };
     },
     async get(resource) {
-      const found = (await listAll()).find((b) => b.name === resource.id);
-      return found ? describe(found.name, found.createdAt) : undefined;
+      const head = async (): Promise<string | undefined | 'gone'> => {
+        try {
+          const out = await call(() => client.send(new s3.HeadBucketCommand({ Bucket: resource.id })));
+          return out.BucketRegion;
+        } catch (err) {
+          // 301: the bucket lives in another region, so it is not this target's.
+          if (gone(err) || httpStatusOf(err) === 301) return 'gone';
+          throw err;
+        }
+      };
+      const [where, read] = await Promise.all([head(), tagsOf(resource.id)]);
+      if (where === 'gone' || read === 'gone') return undefined;
+      if (where !== undefined && !target.customEndpoint && where !== region) return undefined;
+      let createdAt = resource.createdAt;
+      if (!createdAt) createdAt = (await listAll(resource.id)).find((b) => b.name === resource.id)?.createdAt;
+      return resourceOf({ name: resource.id, ...(createdAt ? { createdAt } : {}) }, region, read);
+    },
+    async remaining(resources) {
+      const wanted = new Set(resources.map((r) => r.id));
+      return new Set((await listAll()).map((b) => b.name).filter((name) => wanted.has(name)));
     },
     async delete(resource, progress): Promise<DeleteResult> {
       try {
-        if (await objectLocked(resource.id)) return { status: 'refused', reason: 'Object Lock is enabled; DriftGuard never switches it off' };
-        await empty(resource.id, progress);
-        await call(() => client.send(new s3.DeleteBucketCommand({ Bucket: resource.id })));
-        return { status: 'deleted' };
+        return await remove(resource.id, progress);
       } catch (err) {
-        const c = code(err);
-        if (GONE.has(c)) return { status: 'gone' };
-        if (DENIED.has(c)) return { status: 'failed', reason: `access denied: ${describeError(err)}` };
-        return { status: 'failed', reason: describeError(err) };
+        const left = (err as { leftBehind?: string }).leftBehind;
+        const what = `${left ? `${left}: ` : ''}${describeError(err)}`;
+        if (GONE.has(code(err))) return { status: 'gone' };
+        if (DENIED.has(code(err))) return { status: 'failed', reason: `access denied: ${what}` };
+        return { status: 'failed', reason: what };
       }
     },
   };
 }
+
+export const s3Bucket: ResourceDescriptor = {
+  type: 's3_bucket',
+  provider: 'aws',
+  wanted: (config) => config.providers.aws?.resources.includes('s3_bucket') ?? false,
+  async handler({ config, clouds, scope: { account, region, primary } }) {
+    const aws = config.providers.aws!;
+    const client = await clouds.s3({ region, endpoint: aws.s3.endpoint, forcePathStyle: aws.s3.force_path_style, account });
+    return s3Buckets({
+      client,
+      account,
+      region,
+      defaultRegion: aws.s3.endpoint ? region : 'us-east-1',
+      customEndpoint: Boolean(aws.s3.endpoint),
+      prefix: config.prefix,
+      concurrency: config.concurrency,
+      reportUnnamed: primary,
+    });
+  },
+};

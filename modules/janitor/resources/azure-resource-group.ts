@@ -2,6 +2,7 @@ import type { ResourceManagementClient } from '@azure/arm-resources';
 import { describeError } from '../../../src/errors.ts';
 import { withRetry } from '../../../src/retry.ts';
 import type { Resource, ResourceHandler } from '../types.ts';
+import type { ResourceDescriptor } from './descriptor.ts';
 
 export interface AzureTarget {
   client: ResourceManagementClient;
@@ -32,13 +33,13 @@ export function resourceGroups(target: AzureTarget): ResourceHandler {
   return {
     type: 'resource_group',
     provider: 'azure',
-    concurrency: 4,
     async list() {
-      return call(async () => {
+      const resources = await call(async () => {
         const groups: Resource[] = [];
         for await (const g of client.resourceGroups.list()) groups.push(toResource(g));
         return groups;
       });
+      return { resources, skipped: [] };
     },
     async get(resource) {
       try {
@@ -60,3 +61,12 @@ export function resourceGroups(target: AzureTarget): ResourceHandler {
     },
   };
 }
+
+export const resourceGroup: ResourceDescriptor = {
+  type: 'resource_group',
+  provider: 'azure',
+  wanted: (config) => config.providers.azure?.resources.includes('resource_group') ?? false,
+  async handler({ config, clouds, scope: { account } }) {
+    return resourceGroups({ client: await clouds.azureResources({ subscription: account, endpoint: config.providers.azure!.endpoint }), subscription: account });
+  },
+};

@@ -2,6 +2,7 @@ import type { Storage } from '@google-cloud/storage';
 import { describeError } from '../../../src/errors.ts';
 import { withRetry } from '../../../src/retry.ts';
 import type { Resource, ResourceHandler } from '../types.ts';
+import type { ResourceDescriptor } from './descriptor.ts';
 
 export interface GcsTarget {
   storage: Storage;
@@ -39,10 +40,9 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
   return {
     type: 'gcs_bucket',
     provider: 'gcp',
-    concurrency: 4,
     async list() {
       const [buckets] = await call(() => storage.getBuckets({ project, autoPaginate: true }));
-      return buckets.map((b) => toResource(b.metadata as BucketMetadata));
+      return { resources: buckets.map((b) => toResource(b.metadata as BucketMetadata)), skipped: [] };
     },
     async get(resource) {
       try {
@@ -80,3 +80,12 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
     },
   };
 }
+
+export const gcsBucket: ResourceDescriptor = {
+  type: 'gcs_bucket',
+  provider: 'gcp',
+  wanted: (config) => config.providers.gcp?.resources.includes('gcs_bucket') ?? false,
+  async handler({ config, clouds, scope: { account } }) {
+    return gcsBuckets({ storage: await clouds.gcs({ project: account, endpoint: config.providers.gcp!.endpoint }), project: account });
+  },
+};

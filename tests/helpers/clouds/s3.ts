@@ -37,6 +37,29 @@ async function readBody(ctx: KoaContext): Promise<string> {
   return raw;
 }
 
+/** The S3 operation a request is, named as the API names it. */
+export function operationOf(method: string, path: string, query: Record<string, unknown>): string {
+  const [, bucket, ...rest] = path.split('/');
+  const has = (k: string) => k in query;
+  if (!bucket) return 'ListBuckets';
+  if (rest.length === 0 || (rest.length === 1 && rest[0] === '')) {
+    const sub = ['tagging', 'location', 'object-lock', 'versioning', 'versions', 'uploads', 'delete'].find(has);
+    const names: Record<string, Record<string, string>> = {
+      tagging: { GET: 'GetBucketTagging', PUT: 'PutBucketTagging', DELETE: 'DeleteBucketTagging' },
+      location: { GET: 'GetBucketLocation' },
+      'object-lock': { GET: 'GetObjectLockConfiguration', PUT: 'PutObjectLockConfiguration' },
+      versioning: { GET: 'GetBucketVersioning', PUT: 'PutBucketVersioning' },
+      versions: { GET: 'ListObjectVersions' },
+      uploads: { GET: 'ListMultipartUploads' },
+      delete: { POST: 'DeleteObjects' },
+    };
+    if (sub) return names[sub]![method] ?? `${method} ?${sub}`;
+    return { GET: has('list-type') ? 'ListObjectsV2' : 'ListObjects', HEAD: 'HeadBucket', PUT: 'CreateBucket', DELETE: 'DeleteBucket' }[method] ?? method;
+  }
+  if (has('uploadId')) return method === 'DELETE' ? 'AbortMultipartUpload' : `${method} upload`;
+  return { GET: 'GetObject', HEAD: 'HeadObject', PUT: 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
+}
+
 /**
  * s3rver on loopback, extended through its Koa middleware with what it lacks and the janitor
  * needs: bucket tagging, ListObjectVersions (its objects as "null" versions, plus noncurrent
@@ -49,10 +72,22 @@ export class S3Server {
   readonly tagSchedule = new Map<string, Array<Record<string, string>>>();
   readonly versions = new Map<string, ExtraVersion[]>();
   readonly uploads = new Map<string, Array<{ Key: string; UploadId: string }>>();
+  /** Buckets with Object Lock on whose every version is retained: deleting one is refused. */
   readonly locked = new Set<string>();
   /** Buckets whose tags answer AccessDenied. */
   readonly tagsDenied = new Set<string>();
-  readonly requests: Array<{ method: string; path: string; query: string; securityToken?: string }> = [];
+  readonly requests: Array<{ method: string; path: string; query: string; operation: string; securityToken?: string }> = [];
+  /** Operations this endpoint answers with 501 NotImplemented, as some S3-compatible stores do. */
+  readonly notImplemented = new Set<string>();
+  /** Operation -> buckets for which it always answers 500 InternalError. */
+  readonly failing = new Map<string, Set<string>>();
+  /** Operation -> milliseconds each request of it takes. */
+  readonly delays = new Map<string, number>();
+  /** Operation -> the most requests of it in flight at once. */
+  readonly maxInFlight = new Map<string, number>();
+  /** Versioned buckets with MFA delete on: deleting a version without the owner's MFA is refused. */
+  readonly mfaDelete = new Set<string>();
+  private inFlight = new Map<string, number>();
   faults = { rate: 0, seed: 1 };
   private server: S3rver | undefined;
   private dir = '';
@@ -70,14 +105,26 @@ export class S3Server {
     const stack = (server as unknown as { middleware: Array<(ctx: KoaContext, next: () => Promise<void>) => Promise<void>> }).middleware;
     const fault = async (ctx: KoaContext, next: () => Promise<void>) => {
       const securityToken = (ctx as unknown as { get(h: string): string }).get('x-amz-security-token') || undefined;
-      this.requests.push({ method: ctx.method, path: ctx.path, query: new URLSearchParams(ctx.query as Record<string, string>).toString(), ...(securityToken ? { securityToken } : {}) });
-      if (this.faults.rate > 0 && this.random() < this.faults.rate) {
-        const pick = this.random();
-        if (pick < 0.4) return error(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
-        if (pick < 0.7) return error(ctx, 500, 'InternalError', 'We encountered an internal error. Please try again.');
-        return error(ctx, 503, 'ServiceUnavailable', 'Service is unable to handle request.');
+      const operation = operationOf(ctx.method, ctx.path, ctx.query);
+      this.requests.push({ method: ctx.method, path: ctx.path, query: new URLSearchParams(ctx.query as Record<string, string>).toString(), operation, ...(securityToken ? { securityToken } : {}) });
+      const inFlight = (this.inFlight.get(operation) ?? 0) + 1;
+      this.inFlight.set(operation, inFlight);
+      this.maxInFlight.set(operation, Math.max(this.maxInFlight.get(operation) ?? 0, inFlight));
+      try {
+        const delay = this.delays.get(operation);
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+        if (this.notImplemented.has(operation)) return error(ctx, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
+        if (this.failing.get(operation)?.has(ctx.path.split('/')[1] ?? '')) return error(ctx, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+        if (this.faults.rate > 0 && this.random() < this.faults.rate) {
+          const pick = this.random();
+          if (pick < 0.4) return error(ctx, 503, 'SlowDown', 'Please reduce your request rate.');
+          if (pick < 0.7) return error(ctx, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+          return error(ctx, 503, 'ServiceUnavailable', 'Service is unable to handle request.');
+        }
+        return await next();
+      } finally {
+        this.inFlight.set(operation, this.inFlight.get(operation)! - 1);
       }
-      return next();
     };
     stack.splice(1, 0, fault);
     stack.splice(stack.length - 1, 0, (ctx, next) => this.extension(ctx, next));
@@ -118,6 +165,13 @@ export class S3Server {
       if (!this.locked.has(bucket)) return error(ctx, 404, 'ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket');
       ctx.type = 'application/xml';
       ctx.body = xml('<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>');
+      return;
+    }
+    if (!key && 'versioning' in q && ctx.method === 'GET') {
+      if (!(await exists())) return error(ctx, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+      const versioned = this.mfaDelete.has(bucket) || (this.versions.get(bucket)?.length ?? 0) > 0;
+      ctx.type = 'application/xml';
+      ctx.body = xml(`<VersioningConfiguration>${versioned ? '<Status>Enabled</Status>' : ''}${this.mfaDelete.has(bucket) ? '<MfaDelete>Enabled</MfaDelete>' : ''}</VersioningConfiguration>`);
       return;
     }
     if (!key && 'versions' in q && ctx.method === 'GET') {
@@ -166,6 +220,14 @@ export class S3Server {
       for (const m of body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)) {
         const objectKey = /<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1]?.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') ?? '';
         const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1]!)?.[1];
+        if (this.locked.has(bucket)) {
+          deleted.push(`<Error><Key>${esc(objectKey)}</Key>${versionId ? `<VersionId>${versionId}</VersionId>` : ''}<Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>`);
+          continue;
+        }
+        if (versionId && this.mfaDelete.has(bucket)) {
+          deleted.push(`<Error><Key>${esc(objectKey)}</Key><VersionId>${versionId}</VersionId><Code>AccessDenied</Code><Message>Mfa Authentication must be used for this request</Message></Error>`);
+          continue;
+        }
         if (versionId && versionId !== 'null') {
           this.versions.set(bucket, (this.versions.get(bucket) ?? []).filter((v) => !(v.Key === objectKey && v.VersionId === versionId)));
         } else if (await ctx.store.existsObject(bucket, objectKey)) {
