@@ -9,10 +9,16 @@ function input(name: string): string | undefined {
 
 const VERDICTS: Record<number, string> = { 0: 'pass', 1: 'blocked', 2: 'invalid', 3: 'error' };
 
-/** The GitHub Action: its inputs become a `driftguard run` command line; the verdict an output. */
+/** The GitHub Action: its inputs become a `driftguard run` (or `publish`) command line; the verdict an output. */
 async function action(): Promise<void> {
-  const argv = ['run'];
-  const event = input('event');
+  const command = input('command') ?? 'run';
+  if (!['run', 'publish'].includes(command)) {
+    process.stderr.write(`driftguard: the command input must be "run" or "publish", got "${command}"\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const argv = [command];
+  const event = command === 'run' ? input('event') : undefined;
   if (event) argv.push('--event', event);
   argv.push('--policy', input('policy') ?? 'policy.yaml');
   const dryRun = input('dry-run') ?? 'true';
@@ -22,13 +28,15 @@ async function action(): Promise<void> {
     return;
   }
   if (dryRun === 'true') argv.push('--dry-run');
-  for (const name of ['format', 'shard', 'provider', 'region', 'base', 'head']) {
+  const names = command === 'run' ? ['format', 'shard', 'provider', 'region', 'base', 'head', 'verdict-dir'] : ['format', 'run-id'];
+  for (const name of names) {
     const value = input(name);
     if (value) argv.push(`--${name}`, value);
   }
   const code = await runCommandLine(argv);
   if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `verdict=${VERDICTS[code] ?? 'error'}\nexit-code=${code}\n`);
-  process.exitCode = code;
+  // Where the verdict is published as checks, a blocked pull request need not fail the job too.
+  process.exitCode = code === 1 && input('fail-on-blocked') === 'false' ? 0 : code;
 }
 
 void action();

@@ -33,9 +33,15 @@ const scopeFlags = {
 export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'Run the policy\'s workflow for one event and print the verdict',
-    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R] [--environment E] [--verdict pass|fail --run-url URL]',
-    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...scopeFlags, verdict: { type: 'string' }, 'run-url': { type: 'string' } },
+    usage: 'driftguard run --event EVENT [--payload FILE] [--dry-run] [--policy FILE] [--base REF] [--head REF] [--format text|json|markdown] [--shard i/n] [--provider P] [--region R] [--environment E] [--verdict pass|fail --run-url URL] [--verdict-dir DIR]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' }, base: { type: 'string' }, head: { type: 'string' }, format: { type: 'string', short: 'f' }, ...scopeFlags, verdict: { type: 'string' }, 'run-url': { type: 'string' }, 'verdict-dir': { type: 'string' } },
     load: () => import('./commands/run.ts'),
+  },
+  publish: {
+    summary: 'Publish the verdict a read-only pull request run left as an artifact (forks), after checking it against GitHub',
+    usage: 'driftguard publish [--run-id ID] [--artifact DIR] [--dry-run] [--policy FILE] [--format text|json|markdown]',
+    options: { ...common, 'run-id': { type: 'string' }, artifact: { type: 'string' }, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' } },
+    load: () => import('./commands/publish.ts'),
   },
   janitor: {
     summary: 'Run the schedule workflow (the TTL janitor): same as run --event schedule',

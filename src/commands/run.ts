@@ -1,4 +1,6 @@
-import { posix } from 'node:path';
+import { posix, resolve } from 'node:path';
+import { writeJsonAtomic } from '../audit.ts';
+import type { RunResult } from '../engine.ts';
 import type { ParsedArgs } from '../main.ts';
 import type { Deps } from '../deps.ts';
 import { DriftGuardError, isDriftGuardError } from '../errors.ts';
@@ -14,9 +16,10 @@ import { cliDeps, loadPolicyFor, parseFormat, policyPath } from './shared.ts';
  * able to weaken the rules that judge it. When the PR changes the policy, the new version is
  * validated in a check of its own.
  */
-async function policyFromBase(deps: Deps, file: string, event: DriftEvent): Promise<{ loaded: LoadedPolicy; check?: GitHubContext['policyCheck'] }> {
+export async function policyFromBase(deps: Deps, file: string, event: DriftEvent): Promise<{ loaded: LoadedPolicy; check?: GitHubContext['policyCheck'] }> {
   const pr = event.pr!;
-  const prefix = (await deps.git.run(['rev-parse', '--show-prefix'])).trim();
+  // Jobs that may write check nothing out: outside a clone, every file comes from the API.
+  const prefix = (await deps.git.isRepository()) ? (await deps.git.run(['rev-parse', '--show-prefix'])).trim() : '';
   const path = posix.normalize(posix.join(prefix, file.replace(/\\/g, '/')));
   // A shallow clone lacks the base commit: then the policy comes from GitHub at that commit.
   const local = Boolean(await deps.git.resolve(pr.baseSha).catch(() => ''));
@@ -123,6 +126,48 @@ export default async function run(args: ParsedArgs): Promise<number> {
       policyCheck,
     };
   }
-  const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun: args.values['dry-run'] === true, format, github });
+  const forceDryRun = args.values['dry-run'] === true;
+  const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun, format, github });
+  const verdictDir = args.values['verdict-dir'] as string | undefined;
+  if (verdictDir !== undefined) await writeVerdict(verdictDir, result, deps);
+  if (github?.api && event.name === 'pr_comment' && granted(result) && !(forceDryRun || loaded.policy.dry_run)) {
+    return Math.max(result.exitCode, await reevaluate(deps, args, event, github, format));
+  }
+  return result.exitCode;
+}
+
+/** The verdict file a publisher job takes over (forks: their job may not write to GitHub). */
+async function writeVerdict(dir: string, result: RunResult, deps: Deps): Promise<void> {
+  const { toVerdictFile, VERDICT_FILE } = await import('../github/verdict-file.ts');
+  const { formatMarkdown } = await import('../report/format.ts');
+  const file = await writeJsonAtomic(resolve(deps.cwd, dir), VERDICT_FILE, toVerdictFile(result, formatMarkdown(result)), deps.redactor).catch((err: Error) => {
+    throw new DriftGuardError('io_failed', `cannot write the verdict file in ${dir}: ${err.message}`, { cause: err });
+  });
+  deps.log.info({ file }, 'verdict file written');
+}
+
+const granted = (result: RunResult) => result.steps.some((s) => s.module === 'override' && s.outcome.decisions.some((d) => d.decision === 'granted'));
+
+/**
+ * After a granted override, the pull request's head is checked again and the result published,
+ * so the checks a branch protection requires carry the override. The head, the base and the
+ * policy come from GitHub (the PR's code is read as data, never run); whether the override holds
+ * is decided again by the same lookup every pull request run makes.
+ */
+async function reevaluate(deps: Deps, args: ParsedArgs, comment: DriftEvent, github: GitHubContext, format: ReturnType<typeof parseFormat>): Promise<number> {
+  const { createActionsApi } = await import('../github/actions-api.ts');
+  const { pullEvent, pullWorkflow } = await import('../github/pull-event.ts');
+  const pull = await createActionsApi(deps, comment.repo!).getPullRefs(comment.comment!.issueNumber);
+  if (!pull || pull.state !== 'open') {
+    deps.log.info({ pr: comment.comment!.issueNumber }, 'the pull request is not open; its checks are left as they are');
+    return 0;
+  }
+  const probe = pullEvent('pr_synchronize', comment.repo!, pull, comment.actor, deps.cwd);
+  const { loaded, check } = await policyFromBase(deps, policyPath(args, deps.env), probe);
+  const name = pullWorkflow(loaded.policy);
+  if (!name) return 0;
+  const event = { ...probe, name };
+  deps.log.info({ pr: pull.number, sha: pull.headSha, event: name }, 're-evaluating the head after the override');
+  const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun: false, format, github: { ...github, policyCheck: check } });
   return result.exitCode;
 }

@@ -33,6 +33,21 @@ interface CheckRun {
   annotations: unknown[];
 }
 
+export interface WorkflowRun {
+  id: number;
+  name: string;
+  event: string;
+  status: string;
+  conclusion: string | null;
+  head_sha: string;
+  head_branch: string;
+  head_repository: { full_name: string };
+  path: string;
+  actor: { login: string };
+  pull_requests: Array<{ number: number; head: { sha: string }; base: { sha: string } }>;
+  html_url: string;
+}
+
 interface Status {
   id: number;
   sha: string;
@@ -48,7 +63,7 @@ interface Status {
  */
 export class GitHubServer {
   readonly requests: Recorded[] = [];
-  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string }; base: { sha: string; ref: string }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string }>();
+  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string; repo?: { full_name: string } }; base: { sha: string; ref: string; repo?: { full_name: string } }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string }>();
   readonly reviews = new Map<number, Array<{ user: { login: string }; state: string; commit_id: string }>>();
   readonly comments: Comment[] = [];
   readonly permissions = new Map<string, string>();
@@ -65,6 +80,9 @@ export class GitHubServer {
   readonly trees = new Map<string, Map<string, string>>();
   readonly issues = new Map<number, { number: number; title: string; body: string; state: string; labels: string[] }>();
   readonly dispatches: Array<{ repo: string; event_type: string; client_payload: Record<string, unknown> }> = [];
+  /** Actions: workflow runs, and the artifacts they uploaded (zip archives, served through a redirect). */
+  readonly workflowRuns = new Map<number, WorkflowRun>();
+  readonly artifacts: Array<{ id: number; run_id: number; name: string; zip: Buffer; expired?: boolean; size_in_bytes?: number }> = [];
   /** Routes of the host program (a demo's control endpoint), tried before the API. */
   extraRoute?: (r: Recorded, send: (status: number, data: unknown) => void) => boolean;
   token = 'ghs_test_token_1234567890abcdef';
@@ -100,6 +118,14 @@ export class GitHubServer {
           res.end(data === undefined ? '' : JSON.stringify(data));
         };
         if (this.extraRoute?.(record, send)) return;
+        // Artifact storage: reached through GitHub's redirect, with no GitHub token.
+        const blob = /^\/_storage\/artifacts\/(\d+)$/.exec(record.path);
+        if (blob) {
+          const artifact = this.artifacts.find((a) => a.id === Number(blob[1]));
+          if (!artifact || record.authorization) return send(artifact ? 400 : 404, { message: artifact ? 'storage takes no Authorization header' : 'Not Found' });
+          res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(artifact.zip.length) });
+          return res.end(artifact.zip);
+        }
         if (req.headers.authorization !== `token ${this.token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
         const failure = this.failures.find((f) => f.method === record.method && f.path.test(record.path) && (f.times === undefined || f.times > 0));
         if (failure) {
@@ -159,6 +185,18 @@ export class GitHubServer {
       if (r.body.state) issue.state = r.body.state;
       return send(200, { ...issue, labels: issue.labels.map((name) => ({ name })) });
     }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)$/.exec(r.path))) {
+      const run = this.workflowRuns.get(Number(m[1]));
+      return run ? send(200, run) : notFound();
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/artifacts$/.exec(r.path))) {
+      const artifacts = this.artifacts.filter((a) => a.run_id === Number(m![1])).map((a) => ({ id: a.id, name: a.name, size_in_bytes: a.size_in_bytes ?? a.zip.length, expired: a.expired ?? false, workflow_run: { id: a.run_id } }));
+      return this.page(artifacts, url, send, (items) => ({ total_count: artifacts.length, artifacts: items }));
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/actions\/artifacts\/(\d+)\/zip$/.exec(r.path))) {
+      const artifact = this.artifacts.find((a) => a.id === Number(m![1]));
+      return artifact ? send(302, undefined, { location: `${this.url}/_storage/artifacts/${artifact.id}` }) : notFound();
+    }
     if (r.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(r.path)) {
       return this.page([...this.pulls.values()].filter((p) => p.state === 'open').map((p) => ({ number: p.number, state: p.state, user: p.user, head: p.head, base: p.base })), url, send);
     }
@@ -182,7 +220,8 @@ export class GitHubServer {
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
-      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: pr.head, base: pr.base, body: pr.body ?? null, merged: pr.merged ?? false, merge_commit_sha: pr.merge_commit_sha ?? null }) : notFound();
+      const home = { full_name: `${r.path.split('/')[2]}/${r.path.split('/')[3]}` };
+      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: { repo: home, ...pr.head }, base: { repo: home, ...pr.base }, body: pr.body ?? null, merged: pr.merged ?? false, merge_commit_sha: pr.merge_commit_sha ?? null }) : notFound();
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews$/.exec(r.path))) {
       return this.page((this.reviews.get(Number(m[1])) ?? []).map((rv, i) => ({ id: i + 1, ...rv })), url, send);
@@ -275,6 +314,13 @@ export class GitHubServer {
       for (const path of git('ls-tree', '-r', '--name-only', sha).split('\n').filter(Boolean)) files.set(path, git('show', `${sha}:${path}`));
       this.trees.set(sha, files);
     }
+  }
+
+  /** Stores an artifact a workflow run uploaded; returns its id. */
+  addArtifact(runId: number, name: string, zip: Buffer, extra: { expired?: boolean; size_in_bytes?: number } = {}): number {
+    const id = this.nextId++;
+    this.artifacts.push({ id, run_id: runId, name, zip, ...extra });
+    return id;
   }
 
   writes(): Recorded[] {

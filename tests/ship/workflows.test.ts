@@ -4,14 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { commentPayload, example, prPayload } from '../helpers/github-run.ts';
+import { evaluate } from '../helpers/workflow-runner.ts';
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { permissions?: Record<string, string> | string; steps: Step[]; if?: string; strategy?: { matrix?: unknown }; concurrency?: unknown };
-type Workflow = { on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress'?: boolean }; jobs: Record<string, Job> };
+type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress'?: boolean }; jobs: Record<string, Job> };
 
 const dir = '.github/workflows';
 const workflows = Object.fromEntries(readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => [f, parse(readFileSync(join(dir, f), 'utf8')) as Workflow]));
 const READ_ONLY = new Set(['read', 'none']);
+/** The workflows a team copies into its own repositories: DriftGuard there is the released Action. */
+const COPIED = ['driftguard-main.yml', 'driftguard-publish.yml'];
+const RELEASED_ACTION = /^driftguard\/driftguard@(v\d+|[0-9a-f]{40})$/;
+/** Triggers whose default checkout, or whose subject, is a pull request's code. */
+const PR_TRIGGERS = ['pull_request', 'pull_request_target', 'workflow_run'];
+const writes = (job: Job) => typeof job.permissions === 'object' && Object.values(job.permissions).some((p) => p === 'write');
 
 describe.each(Object.entries(workflows))('workflow %s', (_, wf) => {
   it('declares permissions at the top (nothing by default) and per job', () => {
@@ -23,9 +31,28 @@ describe.each(Object.entries(workflows))('workflow %s', (_, wf) => {
     for (const job of Object.values(wf.jobs)) for (const step of job.steps) if (step.run) expect(step.run).not.toContain('${{');
   });
 
-  it('pins every action by full commit SHA', () => {
+  it('pins every action by full commit SHA (DriftGuard itself: its release tag, or a SHA)', () => {
     for (const job of Object.values(wf.jobs)) {
-      for (const step of job.steps) if (step.uses && !step.uses.startsWith('./')) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
+      for (const step of job.steps) {
+        if (!step.uses) continue;
+        expect(step.uses).not.toMatch(/^\.\//);
+        if (step.uses.startsWith('driftguard/')) expect(step.uses).toMatch(RELEASED_ACTION);
+        else expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
+      }
+    }
+  });
+
+  it('never checks out pull request code in a job that may write', () => {
+    const onPullRequest = Object.keys(wf.on).some((t) => PR_TRIGGERS.includes(t));
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (!writes(job)) continue;
+      for (const step of job.steps.filter((s) => s.uses?.startsWith('actions/checkout@'))) {
+        // On a workflow with pull request triggers, such a job must be limited to other events (its checkout is then the default branch).
+        const limited = /github\.event_name == '(issue_comment|push|schedule|workflow_dispatch)'/.test(job.if ?? '');
+        expect(!onPullRequest || limited, `${name} may write and checks out on a pull request trigger`).toBe(true);
+        expect(step.with?.ref, name).toBeUndefined();
+        expect(step.with?.repository, name).toBeUndefined();
+      }
     }
   });
 
@@ -38,23 +65,91 @@ describe.each(Object.entries(workflows))('workflow %s', (_, wf) => {
   });
 });
 
+describe.each(COPIED)('%s, which teams copy', (file) => {
+  const wf = workflows[file]!;
+  it('runs DriftGuard only as the released Action, never built from a checkout', () => {
+    const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
+    expect(steps.filter((s) => s.run !== undefined)).toEqual([]);
+    expect(steps.some((s) => s.uses && RELEASED_ACTION.test(s.uses))).toBe(true);
+    expect(JSON.stringify(wf)).not.toMatch(/npm (ci|install|run)|bin\/driftguard|node_modules/);
+  });
+});
+
 describe('driftguard-main.yml', () => {
   const wf = workflows['driftguard-main.yml']!;
-  it('runs PR checks with a read-only token and no secrets', () => {
+  const dg = (job: Job) => job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
+  const routed = (event: string, payload: Record<string, unknown>) =>
+    Object.entries(wf.jobs).filter(([, job]) => evaluate(job.if!, { github: { event_name: event, event: payload, repository: 'Codertocat/Hello-World' } })).map(([name]) => name);
+  const pr = (from: string) => {
+    const payload = prPayload('opened', { number: 2, base: 'a'.repeat(40), head: 'b'.repeat(40), author: 'someone' });
+    payload.pull_request.head.repo.full_name = from;
+    return payload;
+  };
+  const comment = (body: string, onPullRequest = true) =>
+    commentPayload({ id: 1, body, user: { login: 'maintainer', type: 'User' }, created_at: '2026-11-20T10:00:00Z', updated_at: '2026-11-20T10:00:00Z' }, 2, { onPullRequest });
+
+  it('sends each event to one job: a branch of the repository, a fork, an override command', () => {
+    expect(routed('pull_request', pr('Codertocat/Hello-World'))).toEqual(['pr-check']);
+    expect(routed('pull_request', pr('forker/Hello-World'))).toEqual(['pr-verdict']);
+    expect(routed('issue_comment', comment('/driftguard override hotfix'))).toEqual(['override']);
+    expect(routed('issue_comment', comment('/driftguard override hotfix', false))).toEqual([]);
+    expect(routed('issue_comment', comment('> /driftguard override quoted'))).toEqual([]);
+  });
+
+  it('reports a branch of the repository with checks and pull-request writes only, without a checkout', () => {
     const job = wf.jobs['pr-check']!;
-    expect(Object.values(job.permissions as Record<string, string>).every((p) => READ_ONLY.has(p))).toBe(true);
-    expect(JSON.stringify(job)).not.toMatch(/secrets\./);
-    expect(job.steps.some((s) => s.run?.includes('driftguard.js run --dry-run'))).toBe(true);
+    expect(job.permissions).toEqual({ contents: 'read', checks: 'write', 'pull-requests': 'write' });
+    expect(job.steps.some((s) => s.uses?.startsWith('actions/checkout@'))).toBe(false);
+    expect(dg(job).with).toMatchObject({ 'dry-run': 'false' });
+    expect(dg(job).env).toEqual({ GITHUB_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+  });
+
+  it("computes a fork's verdict read-only, with no token and no secrets, and uploads it as an artifact", () => {
+    const job = wf.jobs['pr-verdict']!;
+    expect(job.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(job)).not.toMatch(/secrets\.|github\.token|GITHUB_TOKEN/);
+    expect(dg(job).with).toMatchObject({ 'dry-run': 'true' });
+    const dir = dg(job).with!['verdict-dir'] as string;
+    expect(dir).toBeTruthy();
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.name === 'driftguard-verdict')!;
+    expect(upload.with?.path).toBe(`${dir}/`);
+    expect(upload.if).toBe('always()');
     expect(job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!.with?.['fetch-depth']).toBe(0);
   });
 
-  it('handles overrides on issue_comment without checking out PR code', () => {
+  it('handles overrides on issue_comment on the default branch, never the pull request, and may only write checks, statuses and comments', () => {
     const job = wf.jobs.override!;
     expect(job.if).toContain('github.event.issue.pull_request');
     expect(job.if).toContain("startsWith(github.event.comment.body, '/driftguard override')");
     const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
     expect(checkout.with?.ref).toBeUndefined();
-    expect(job.permissions).toMatchObject({ checks: 'write', 'pull-requests': 'write', contents: 'read' });
+    expect(job.permissions).toEqual({ contents: 'read', checks: 'write', statuses: 'write', 'pull-requests': 'write' });
+    expect(dg(job).with).toMatchObject({ 'dry-run': 'false' });
+  });
+});
+
+describe('driftguard-publish.yml', () => {
+  const wf = workflows['driftguard-publish.yml']!;
+  const job = wf.jobs.publish!;
+  const routes = (event: string, from: string) => {
+    const payload = example('workflow_run', 'completed');
+    payload.workflow_run.event = event;
+    payload.workflow_run.head_repository.full_name = from;
+    return Boolean(evaluate(job.if!, { github: { event_name: 'workflow_run', event: payload, repository: 'Codertocat/Hello-World' } }));
+  };
+
+  it("runs when driftguard-main.yml's run completes, for pull requests from forks only", () => {
+    expect(wf.on).toEqual({ workflow_run: { workflows: [workflows['driftguard-main.yml']!.name], types: ['completed'] } });
+    expect(routes('pull_request', 'forker/Hello-World')).toBe(true);
+    expect(routes('pull_request', 'Codertocat/Hello-World')).toBe(false);
+    expect(routes('push', 'forker/Hello-World')).toBe(false);
+  });
+
+  it('publishes with the released Action and the least it needs: read the run\'s artifacts, write checks and the comment', () => {
+    expect(job.permissions).toEqual({ actions: 'read', contents: 'read', checks: 'write', statuses: 'read', 'pull-requests': 'write' });
+    expect(job.steps.some((s) => s.uses?.startsWith('actions/checkout@') || s.uses?.startsWith('actions/download-artifact@'))).toBe(false);
+    const step = job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
+    expect(step.with).toMatchObject({ command: 'publish', 'dry-run': 'false' });
   });
 });
 
@@ -94,6 +189,9 @@ describe('action.yml', () => {
     expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(['event', 'policy', 'dry-run']));
     expect(action.inputs['dry-run']!.default).toBe('true');
     expect(Object.keys(action.outputs)).toEqual(['verdict', 'exit-code']);
+    expect(action.inputs.command!.default).toBe('run');
+    expect(action.inputs['fail-on-blocked']!.default).toBe('true');
+    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(['verdict-dir', 'run-id']));
   });
 
   it('the built bundle runs a PR check from its inputs, offline, and sets the verdict output', () => {
