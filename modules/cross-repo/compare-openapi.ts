@@ -59,6 +59,7 @@ export function compareOpenApi(base: Contract, head: Contract, emit: Emit): void
   const b = obj(base.value);
   const h = obj(head.value);
   comparePaths(base, head, obj(b.paths), obj(h.paths), 'paths', emit);
+  compareSecuritySchemes(base, head, emit);
   // Webhooks are operations the API calls; oasdiff compares them as paths, and so does this.
   comparePaths(base, head, obj(b.webhooks), obj(h.webhooks), 'webhooks', emit);
 }
@@ -123,6 +124,12 @@ function compareOperation(base: Contract, head: Contract, section: string, baseR
     const hRequired = p.required === true || p.in === 'path';
     if (!bRequired && hRequired) emit('request-parameter-became-required', { pointer: [...hp.pointer, 'required'], head: p, key: 'required' }, `${describe(p)} became required`);
     if (bRequired && !hRequired) emit('request-parameter-became-optional', { pointer: [...hp.pointer, 'required'], head: p, key: 'required' }, `${describe(p)} became optional`);
+    // How a parameter is serialised is part of the contract: clients keep sending the old form.
+    const style = (x: Obj) => (typeof x.style === 'string' ? x.style : x.in === 'query' || x.in === 'cookie' ? 'form' : 'simple');
+    const explode = (x: Obj) => (typeof x.explode === 'boolean' ? x.explode : style(x) === 'form');
+    if (style(bp.value) !== style(p)) emit('request-parameter-style-changed', { pointer: [...hp.pointer, 'style'], head: p, key: 'style' }, `${describe(p)} changed its style from ${style(bp.value)} to ${style(p)}`);
+    else if (explode(bp.value) !== explode(p) && (isObj(schemaOfParam(p)) && ['array', 'object'].includes(String((schemaOfParam(p) as Obj).type)))) emit('request-parameter-explode-changed', { pointer: [...hp.pointer, 'explode'], head: p, key: 'explode' }, `${describe(p)} changed explode from ${explode(bp.value)} to ${explode(p)}`);
+    if (bp.value.allowEmptyValue === true && p.allowEmptyValue !== true) emit('request-parameter-allow-empty-value-removed', { pointer: [...hp.pointer, 'allowEmptyValue'], head: p, key: 'allowEmptyValue' }, `${describe(p)} no longer accepts an empty value`);
     if (bp.value.deprecated !== true && p.deprecated === true) emit('request-parameter-deprecated', { pointer: [...hp.pointer, 'deprecated'], head: p, key: 'deprecated' }, `${describe(p)} was deprecated`);
     if (isObj(bp.value.content) && isObj(p.content)) {
       const hm = byMedia(p.content);
@@ -234,3 +241,50 @@ function compareOperation(base: Contract, head: Contract, section: string, baseR
 }
 
 const q = (v: unknown) => `\`${String(v)}\``;
+
+/** Security schemes that operations use: a changed type, location or name breaks every client that authenticates. */
+function compareSecuritySchemes(base: Contract, head: Contract, emit: Emit): void {
+  const schemes = (c: Contract) => obj(obj(obj(c.value).components).securitySchemes);
+  const hSchemes = schemes(head);
+  const used = usedSchemes(head);
+  for (const [name, bJson] of Object.entries(schemes(base))) {
+    const hJson = hSchemes[name];
+    if (!isObj(bJson) || !isObj(hJson) || !used.has(name)) continue;
+    const [b, h] = [bJson, hJson];
+    const where = (key: string) => ({ pointer: ['components', 'securitySchemes', name, key], head: h, key });
+    if (b.type !== h.type) {
+      emit('api-security-component-type-changed', where('type'), `the security scheme ${q(name)} changed its type from ${String(b.type)} to ${String(h.type)}`);
+      continue;
+    }
+    for (const key of ['in', 'name', 'scheme', 'openIdConnectUrl']) {
+      const [bv, hv] = [b[key], h[key]];
+      const same = key === 'scheme' ? String(bv ?? '').toLowerCase() === String(hv ?? '').toLowerCase() : bv === hv;
+      if (!same) emit('api-security-component-changed', where(key), `the security scheme ${q(name)} changed ${key} from ${String(bv)} to ${String(hv)}`);
+    }
+    if (b.bearerFormat !== h.bearerFormat && b.bearerFormat !== undefined) emit('api-security-component-bearer-format-changed', where('bearerFormat'), `the security scheme ${q(name)} changed its bearer format from ${String(b.bearerFormat)} to ${String(h.bearerFormat)}`);
+    const bFlows = obj(b.flows);
+    const hFlows = obj(h.flows);
+    for (const [flow, bfJson] of Object.entries(bFlows)) {
+      const bf = obj(bfJson);
+      const hf = obj(hFlows[flow]);
+      for (const key of ['authorizationUrl', 'tokenUrl', 'refreshUrl']) {
+        if (bf[key] !== undefined && bf[key] !== hf[key]) emit('api-security-component-oauth-url-changed', { pointer: ['components', 'securitySchemes', name, 'flows', flow, key], head: isObj(hFlows[flow]) ? hf : h, key }, `the ${flow} flow of the security scheme ${q(name)} changed ${key} from ${String(bf[key])} to ${String(hf[key])}`);
+      }
+      const hScopes = obj(hf.scopes);
+      for (const scope of Object.keys(obj(bf.scopes))) {
+        if (!(scope in hScopes)) emit('api-security-component-oauth-scope-removed', { pointer: ['components', 'securitySchemes', name, 'flows', flow, 'scopes'], head: isObj(hFlows[flow]) ? hf : h, key: 'scopes' }, `the ${flow} flow of the security scheme ${q(name)} no longer offers the scope ${q(scope)}`);
+      }
+    }
+  }
+}
+
+function usedSchemes(c: Contract): Set<string> {
+  const out = new Set<string>();
+  const add = (list: Json | undefined) => {
+    if (Array.isArray(list)) for (const r of list) if (isObj(r)) for (const k of Object.keys(r)) out.add(k);
+  };
+  const doc = obj(c.value);
+  add(doc.security);
+  for (const section of ['paths', 'webhooks']) for (const item of Object.values(obj(doc[section]))) for (const m of METHODS) add(obj(obj(item)[m]).security);
+  return out;
+}

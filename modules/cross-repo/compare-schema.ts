@@ -146,6 +146,8 @@ export function compareSchema(base: Json | undefined, head: Json | undefined, sc
   bound(base, head, 'maxLength', 'max-length', 'upper', emit, subject);
   bound(base, head, 'minItems', 'min-items', 'lower', emit, subject, 'unset');
   bound(base, head, 'maxItems', 'max-items', 'upper', emit, subject, 'unset');
+  bound(base, head, 'minProperties', 'min-properties', 'lower', emit, subject);
+  bound(base, head, 'maxProperties', 'max-properties', 'upper', emit, subject);
   const bm = typeof base.multipleOf === 'number' ? base.multipleOf : undefined;
   const hm = typeof head.multipleOf === 'number' ? head.multipleOf : undefined;
   if (bm !== hm) {

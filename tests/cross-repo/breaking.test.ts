@@ -66,6 +66,8 @@ describe('direction: the same change in a request and in a response', () => {
     ['enum value added', { type: 'string', enum: ['a'] }, { type: 'string', enum: ['a', 'b'] }, [], ['response-property-enum-value-added']],
     ['became an enum', { type: 'string' }, { type: 'string', enum: ['a'] }, ['request-property-became-enum'], []],
     ['additionalProperties forbidden', { type: 'object' }, { type: 'object', additionalProperties: false }, ['request-property-additional-properties-removed'], []],
+    ['maxProperties set', { type: 'object' }, { type: 'object', maxProperties: 5 }, ['request-property-max-properties-set'], []],
+    ['minProperties lowered', { type: 'object', minProperties: 2 }, { type: 'object', minProperties: 1 }, [], ['response-property-min-properties-decreased']],
     ['items narrowed', { type: 'array', items: { type: 'string', maxLength: 9 } }, { type: 'array', items: { type: 'string', maxLength: 3 } }, ['request-property-max-length-decreased'], []],
   ];
   it.each(cases)('%s', async (_, before, after, inRequest, inResponse) => {
@@ -175,6 +177,12 @@ describe('parameters', () => {
     expect(await found(api({}), api({ itemParams: [q('tenant', { required: true })] }))).toEqual(['breaking:new-required-request-parameter']);
     expect(await found(api({ itemParams: [q('tenant')] }), api({ itemParams: [q('tenant')], params: [q('tenant', { required: true })] }))).toEqual(['breaking:request-parameter-became-required']);
   });
+  it('a parameter whose serialisation changes breaks the clients that send the old form', async () => {
+    const p = (extra: Schema) => api({ params: [q('ids', { schema: { type: 'array', items: { type: 'string' } }, ...extra })] });
+    expect(await found(p({}), p({ style: 'pipeDelimited' }))).toEqual(['breaking:request-parameter-style-changed']);
+    expect(await found(p({}), p({ explode: false }))).toEqual(['breaking:request-parameter-explode-changed']);
+    expect(await found(p({}), p({ style: 'form', explode: true }))).toEqual([]);
+  });
   it('parameter enums: removing a value breaks, adding one does not', async () => {
     const e = (values: string[]) => api({ params: [q('state', { schema: { type: 'string', enum: values } })] });
     expect(await found(e(['open', 'closed']), e(['open']))).toEqual(['breaking:request-parameter-enum-value-removed']);
@@ -218,6 +226,15 @@ describe('operations, media types, responses, headers, security, deprecation', (
     expect(await found(s(), s([{ oauth: ['read'] }]))).toEqual(['warning:api-security-added']);
     expect(await found(s([{ oauth: ['read'] }]), s([{ oauth: ['read', 'write'] }]))).toEqual(['warning:api-security-scope-added']);
     expect(await found(s([{ oauth: ['read'] }]), s([{ oauth: ['read'] }, { apiKey: [] }]))).toEqual(['info:api-security-alternative-added']);
+  });
+  it('security schemes in use: a changed type or location breaks, an unused one is not checked', async () => {
+    const doc = (scheme: Schema, used = true) => api({ op: used ? { security: [{ key: [] }] } : {}, extra: { components: { securitySchemes: { key: scheme } } } });
+    const header = { type: 'apiKey', in: 'header', name: 'X-Key' };
+    expect(await found(doc(header), doc({ type: 'http', scheme: 'bearer' }))).toEqual(['breaking:api-security-component-type-changed']);
+    expect(await found(doc(header), doc({ ...header, in: 'query' }))).toEqual(['breaking:api-security-component-changed']);
+    expect(await found(doc(header, false), doc({ ...header, in: 'query' }, false))).toEqual([]);
+    const oauth = (tokenUrl: string, scopes: Schema) => doc({ type: 'oauth2', flows: { clientCredentials: { tokenUrl, scopes } } });
+    expect(await found(oauth('https://a/token', { read: 'r', write: 'w' }), oauth('https://b/token', { read: 'r' }))).toEqual(['warning:api-security-component-oauth-scope-removed', 'warning:api-security-component-oauth-url-changed']);
   });
   it('request bodies: a new required body breaks, a body that becomes required breaks', async () => {
     expect(await found(api({}), api({ request: { type: 'object' } }))).toEqual(['breaking:request-body-added-required']);

@@ -177,6 +177,18 @@ describe('cross-repo round trip', () => {
     expect(roundCheck()).toMatchObject({ status: 'completed', conclusion: 'failure' });
   });
 
+  it('a head that cannot be compared blocks with file, line and reason: a conflict marker, a Swagger 2.0 file', async () => {
+    await setup(OPENAPI.replace('paths:\n', '<<<<<<< HEAD\npaths:\n=======\npaths:\n>>>>>>> feature\n'));
+    const run = await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('api/openapi.yaml:3  orders-api: cannot compare api/openapi.yaml: the new version, line 3: unresolved merge conflict marker');
+
+    await setup('swagger: "2.0"\ninfo: { title: Orders, version: 1.0.0 }\npaths: {}\n');
+    const swagger = await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
+    expect(swagger.code).toBe(1);
+    expect(swagger.stdout).toContain('Swagger 2.0 is not compared');
+  });
+
   it('--dry-run prints the dispatches and checks it would create and sends nothing', async () => {
     await setup(additive);
     const run = await runInActions(server, repo.dir, 'pull_request', pr(), ['--dry-run'], tokens());
