@@ -28,7 +28,7 @@ async function action(): Promise<void> {
     return;
   }
   if (dryRun === 'true') argv.push('--dry-run');
-  const names = command === 'run' ? ['format', 'shard', 'provider', 'region', 'base', 'head', 'verdict-dir'] : ['format', 'run-id'];
+  const names = command === 'run' ? ['format', 'shard', 'provider', 'region', 'environment', 'base', 'head', 'verdict-dir'] : ['format', 'run-id'];
   for (const name of names) {
     const value = input(name);
     if (value) argv.push(`--${name}`, value);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { commentPayload, example, prPayload } from '../helpers/github-run.ts';
 import { evaluate } from '../helpers/workflow-runner.ts';
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { permissions?: Record<string, string> | string; steps: Step[]; if?: string; strategy?: { matrix?: unknown }; concurrency?: unknown };
 type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress'?: boolean }; jobs: Record<string, Job> };
 
@@ -15,7 +15,7 @@ const dir = '.github/workflows';
 const workflows = Object.fromEntries(readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => [f, parse(readFileSync(join(dir, f), 'utf8')) as Workflow]));
 const READ_ONLY = new Set(['read', 'none']);
 /** The workflows a team copies into its own repositories: DriftGuard there is the released Action. */
-const COPIED = ['driftguard-main.yml', 'driftguard-publish.yml'];
+const COPIED = ['driftguard-main.yml', 'driftguard-publish.yml', 'janitor-cron.yml', 'drift.yml'];
 const RELEASED_ACTION = /^driftguard\/driftguard@(v\d+|[0-9a-f]{40})$/;
 /** Triggers whose default checkout, or whose subject, is a pull request's code. */
 const PR_TRIGGERS = ['pull_request', 'pull_request_target', 'workflow_run'];
@@ -69,7 +69,8 @@ describe.each(COPIED)('%s, which teams copy', (file) => {
   const wf = workflows[file]!;
   it('runs DriftGuard only as the released Action, never built from a checkout', () => {
     const steps = Object.values(wf.jobs).flatMap((j) => j.steps);
-    expect(steps.filter((s) => s.run !== undefined)).toEqual([]);
+    // Pull request workflows run no script at all; the others only compute inputs.
+    if (Object.keys(wf.on).some((t) => PR_TRIGGERS.includes(t) || t === 'issue_comment')) expect(steps.filter((s) => s.run !== undefined)).toEqual([]);
     expect(steps.some((s) => s.uses && RELEASED_ACTION.test(s.uses))).toBe(true);
     expect(JSON.stringify(wf)).not.toMatch(/npm (ci|install|run)|bin\/driftguard|node_modules/);
   });
@@ -169,15 +170,21 @@ describe('janitor-cron.yml', () => {
     expect(JSON.stringify(job)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AZURE_CLIENT_SECRET|credentials_json/);
   });
 
-  it('passes --dry-run unless the run is explicitly live', () => {
-    const script = job.steps.find((s) => s.run?.includes('janitor'))!;
-    const run = (env: Record<string, string>) =>
-      spawnSync('bash', ['-c', script.run!.replace('node bin/driftguard.js "${args[@]}"', 'printf "%s\\n" "${args[@]}"')], { env: { PATH: process.env.PATH, PROVIDER: 'aws', REGION: 'eu-west-1', SHARD: '', ...env } }).stdout.toString();
-    expect(run({ EVENT_NAME: 'schedule', LIVE: '' })).toContain('--dry-run');
-    expect(run({ EVENT_NAME: 'schedule', LIVE: 'true' })).not.toContain('--dry-run');
-    expect(run({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: 'true' })).toContain('--dry-run');
-    expect(run({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: 'false' })).not.toContain('--dry-run');
-    expect(run({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: '' })).toContain('--dry-run');
+  it('passes dry-run to the Action unless the run is explicitly live', () => {
+    const script = job.steps.find((s) => s.id === 'mode')!;
+    const step = job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
+    expect(step.with).toMatchObject({ event: 'schedule', 'dry-run': '${{ steps.mode.outputs.dry-run }}', provider: '${{ matrix.provider }}', region: '${{ matrix.region }}', shard: '${{ matrix.shard }}' });
+    const mode = (env: Record<string, string>) => {
+      const output = join(mkdtempSync(join(tmpdir(), 'dg-mode-')), 'output');
+      writeFileSync(output, '');
+      spawnSync('bash', ['-c', script.run!], { env: { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...env } });
+      return readFileSync(output, 'utf8');
+    };
+    expect(mode({ EVENT_NAME: 'schedule', LIVE: '' })).toBe('dry-run=true\n');
+    expect(mode({ EVENT_NAME: 'schedule', LIVE: 'true' })).toBe('dry-run=false\n');
+    expect(mode({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: 'true' })).toBe('dry-run=true\n');
+    expect(mode({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: 'false' })).toBe('dry-run=false\n');
+    expect(mode({ EVENT_NAME: 'workflow_dispatch', INPUT_DRY_RUN: '' })).toBe('dry-run=true\n');
   });
 });
 
@@ -213,9 +220,18 @@ describe('action.yml', () => {
 describe('drift.yml', () => {
   const wf = workflows['drift.yml']!;
   const job = wf.jobs.drift!;
-  const script = job.steps.find((s) => s.run?.includes('--event dispatch'))!.run!;
-  const environmentFor = (cron: string, chosen = '') =>
-    spawnSync('bash', ['-c', script.replace(/node bin\/driftguard\.js .*$/m, 'echo "$environment"')], { env: { PATH: process.env.PATH, CRON: cron, CHOSEN: chosen, REGION: 'eu-west-1' } }).stdout.toString().trim();
+  const script = job.steps.find((s) => s.id === 'target')!.run!;
+  const environmentFor = (cron: string, chosen = '') => {
+    const output = join(mkdtempSync(join(tmpdir(), 'dg-target-')), 'output');
+    writeFileSync(output, '');
+    spawnSync('bash', ['-c', script], { env: { PATH: process.env.PATH, CRON: cron, CHOSEN: chosen, GITHUB_OUTPUT: output } });
+    return readFileSync(output, 'utf8').replace(/^environment=/, '').trim();
+  };
+
+  it('runs the released Action on the chosen environment and region', () => {
+    const step = job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
+    expect(step.with).toMatchObject({ event: 'dispatch', environment: '${{ steps.target.outputs.environment }}', region: '${{ matrix.region }}' });
+  });
 
   it('runs production every 6 hours, QA twice a day, dev three times a week, any environment on demand', () => {
     const crons = (wf.on.schedule as Array<{ cron: string }>).map((s) => s.cron);
