@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import { describeError } from '../../src/errors.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { buildTargets, type Target } from './resources/index.ts';
 import type { JanitorConfig } from './schema.ts';
 import { eligibility, eligibilityPolicy, envOf, selectExpired, type Planned } from './select-expired.ts';
+import { checkDestroyPlan, refusalOf } from './check-destroy-plan.ts';
 import { stillThere } from './still-there.ts';
+import { describeUnfinished, Journal, markAccounted, readJournal, unfinishedRuns, type UnfinishedRun } from './journal.ts';
 import { destroyEnvironment, workdirOf } from './terraform.ts';
 import { resourceKey, type DeleteResult, type Resource } from './types.ts';
 
@@ -13,6 +16,8 @@ interface JanitorState {
   targets: Target[];
   eligible: Array<{ resource: Resource; target: Target }>;
   envs: string[];
+  /** Earlier live runs whose journal has no closing record: this run completes and accounts for them. */
+  earlier: UnfinishedRun[];
 }
 
 export interface Shard {
@@ -99,13 +104,30 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
 
   const envs = config.terraform.enabled ? [...new Set(eligible.map((e) => envOf(e.resource)).filter((e): e is string => e !== undefined))].sort() : [];
   const actions: Action[] = [
-    ...envs.map((env): Action => ({ kind: 'terraform destroy', target: env, reason: `environment with expired resources (${workdirOf(config.terraform, env, deps.cwd)})`, status: 'planned' })),
+    ...envs.map((env): Action => {
+      // Cheap foresight from the listing; the authoritative check is the destroy plan, read before anything is removed.
+      const kept = planned.filter((p) => !p.decision.eligible && envOf(p.resource) === env);
+      const dir = workdirOf(config.terraform, env, deps.cwd);
+      const reason = kept.length === 0
+        ? `environment with expired resources (${dir}); its destroy plan is checked resource by resource first`
+        : `likely refused (then its expired resources go to the API phase): ${label(kept[0]!.resource)} shares dg-env=${env} and is kept (${kept[0]!.decision.reason})${kept.length > 1 ? `, and ${kept.length - 1} more` : ''}; ${dir}`;
+      return { kind: 'terraform destroy', target: env, reason, status: 'planned' };
+    }),
     ...eligible.map(({ resource }): Action => ({ kind: 'delete', target: label(resource), reason: planned.find((p) => p.resource === resource)!.decision.reason, status: 'planned' })),
   ];
-  ctx.state.set('janitor', { targets, eligible, envs } satisfies JanitorState);
+  // A run killed mid-way left a journal with no closing record: say what it did and did not finish.
+  const earlier = unfinishedRuns(resolve(deps.cwd, ctx.policy.audit.dir));
+  for (const run of earlier) {
+    findings.push({ rule: 'janitor.journal', title: `interrupted run ${run.runId}`, message: `${describeUnfinished(run)}; this run re-checks and completes it (${run.file})`, severity: 'warning' });
+    actions.push({ kind: 'account for interrupted run', target: run.runId, reason: describeUnfinished(run), status: 'planned' });
+  }
+  ctx.state.set('janitor', { targets, eligible, envs, earlier } satisfies JanitorState);
   const listingFailed = problems.length > 0;
   const summary = `${listed.length} resources seen, ${eligible.length} expired and eligible, ${planned.length - eligible.length} kept${doubts.length ? ` (${doubts.length} skipped in doubt)` : ''}${unread.length ? `; ${unread.length} could not be read and were skipped` : ''}${listingFailed ? `; ${problems.length} targets could not be read` : ''}`;
-  return { verdict: listingFailed ? 'error' : 'pass', summary, findings, actions, decisions, data };
+  ctx.state.set('janitor-counts', summary);
+  const interrupted = interruptedNote(earlier, 'to complete');
+  const journal = earlier.length ? { interrupted: earlier.map((r) => ({ runId: r.runId, actor: r.actor, file: r.file, finished: r.finished, unconfirmed: r.unconfirmed })) } : {};
+  return { verdict: listingFailed ? 'error' : 'pass', summary: `${interrupted}${summary}`, findings, actions, decisions, data: { ...data, ...journal } };
 }
 
 /**
@@ -119,15 +141,35 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   const { config, deps, log } = ctx;
   const actions: Action[] = [];
   const decisions: Decision[] = [...planned.decisions];
-
-  for (const env of state.envs) {
-    const outcome = await destroyEnvironment(env, config.terraform, deps);
-    actions.push({ kind: 'terraform destroy', target: env, reason: outcome.ok ? outcome.detail : `fell back to the API: ${outcome.reason}`, status: outcome.ok ? 'done' : 'failed' });
-    decisions.push({ subject: `env ${env}`, decision: outcome.ok ? 'terraform destroyed' : 'terraform failed', reason: outcome.ok ? outcome.detail : outcome.reason });
-    log.info({ env, decision: outcome.ok ? 'terraform destroyed' : 'terraform failed', why: outcome.ok ? outcome.detail : outcome.reason }, 'phase 1');
+  // Written before and after every destructive call; without it nothing is deleted.
+  let journal: Journal;
+  try {
+    journal = Journal.open(resolve(deps.cwd, ctx.policy.audit.dir), { runId: ctx.runId, actor: ctx.event.actor }, deps.redactor, deps.now);
+  } catch (err) {
+    return { ...planned, verdict: 'error', summary: `nothing deleted: the journal could not be opened in ${ctx.policy.audit.dir}: ${describeError(err)}`, actions: planned.actions.map((a) => ({ ...a, status: 'skipped' as const })) };
   }
 
   const policy = eligibilityPolicy(config);
+  const findings: Finding[] = [...planned.findings];
+  for (const env of state.envs) {
+    // Terraform removes an environment only when every resource its destroy plan removes is itself eligible.
+    const outcome = await destroyEnvironment(env, config.terraform, deps, {
+      check: async (changes) => {
+        const checks = await checkDestroyPlan(changes, state.targets, policy, deps.now());
+        for (const c of checks) decisions.push({ subject: `env ${env} ${c.address}`, decision: c.ok ? 'terraform may destroy' : 'terraform must not destroy', reason: c.reason });
+        return refusalOf(checks);
+      },
+      before: (changes) => journal.write({ kind: 'intent', op: 'terraform destroy', subject: `env ${env}`, decision: 'destroy', reason: changes.map((c) => c.address).join(', ') }),
+      after: (o) => journal.write({ kind: 'result', op: 'terraform destroy', subject: `env ${env}`, result: o.ok ? 'destroyed' : 'failed', reason: o.ok ? o.detail : o.reason }),
+    });
+    const decision = outcome.ok ? 'terraform destroyed' : outcome.refused ? 'terraform refused' : 'terraform failed';
+    const why = outcome.ok ? outcome.detail : outcome.reason;
+    actions.push({ kind: 'terraform destroy', target: env, reason: outcome.ok ? why : `${outcome.refused ? 'refused' : 'fell back to the API'}: ${why}`, status: outcome.ok ? 'done' : outcome.refused ? 'skipped' : 'failed' });
+    decisions.push({ subject: `env ${env}`, decision, reason: why });
+    if (!outcome.ok && outcome.refused) findings.push({ rule: 'janitor.terraform', title: `environment ${env}`, message: `terraform destroy refused; its eligible resources go to the API phase one by one: ${why}`, severity: 'warning' });
+    log.info({ env, decision, why }, 'phase 1');
+  }
+
   const results = new Map<Resource, DeleteResult>();
   const byTarget = new Map<Target, Resource[]>();
   for (const { resource, target } of state.eligible) byTarget.set(target, [...(byTarget.get(target) ?? []), resource]);
@@ -138,7 +180,9 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
         if (!fresh) return results.set(resource, { status: 'gone' });
         const again = eligibility(fresh, policy, deps.now());
         if (!again.eligible) return results.set(resource, { status: 'skipped', reason: `no longer eligible on a fresh read: ${again.reason}` });
-        const result = await target.handler.delete(fresh, (message) => log.info({ resource: resourceKey(resource) }, message));
+        journal.write({ kind: 'intent', op: 'delete', subject: resourceKey(resource), decision: 'delete', reason: again.reason });
+        const result = await target.handler.delete(fresh, (message) => log.info({ resource: resourceKey(resource) }, message)).catch((err: unknown): DeleteResult => ({ status: 'failed', reason: describeError(err) }));
+        journal.write({ kind: 'result', op: 'delete', subject: resourceKey(resource), result: result.status, ...('reason' in result ? { reason: result.reason } : {}) });
         results.set(resource, result);
       } catch (err) {
         results.set(resource, { status: 'failed', reason: describeError(err) });
@@ -165,7 +209,6 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   }
 
   const failed: Resource[] = [];
-  const findings: Finding[] = [...planned.findings];
   for (const { resource } of state.eligible) {
     const result = results.get(resource)!;
     const status: Action['status'] = result.status === 'deleted' || result.status === 'gone' ? 'done' : result.status === 'skipped' ? 'skipped' : 'failed';
@@ -181,6 +224,45 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
     }
   }
   const deleted = actions.filter((a) => a.kind === 'delete' && a.status === 'done').length;
-  const summary = `${deleted} of ${state.eligible.length} eligible resources deleted${failed.length ? `; ${failed.length} could not be: ${failed.map(label).join(', ')}` : ''}`;
-  return { ...planned, verdict: failed.length > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings };
+  const summary = `${interruptedNote(state.earlier, 'completed')}${deleted} of ${state.eligible.length} eligible resources deleted${failed.length ? `; ${failed.length} could not be: ${failed.map(label).join(', ')}` : ''}; ${String(ctx.state.get('janitor-counts') ?? '')}`;
+  const journalData = closeJournal(journal, summary, state.earlier, decisions, ctx);
+  for (const run of state.earlier) actions.push({ kind: 'account for interrupted run', target: run.runId, reason: `completed: ${describeUnfinished(run)}`, status: 'done' });
+  if (journalData.unconfirmed.length > 0) findings.push({ rule: 'janitor.journal', title: 'journal', message: `the journal does not confirm ${journalData.unconfirmed.length} destructive calls: ${journalData.unconfirmed.slice(0, 5).join(', ')}`, severity: 'error' });
+  return { ...planned, verdict: failed.length > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings, data: { ...planned.data, journal: journalData } };
+}
+
+function interruptedNote(earlier: readonly UnfinishedRun[], verb: string): string {
+  return earlier.length ? `${earlier.length} interrupted earlier run${earlier.length > 1 ? 's' : ''} ${verb} (${earlier.map((r) => r.runId).join(', ')}); ` : '';
+}
+
+/**
+ * Closes this run's journal, cross-checks it (every destructive call it announced has its
+ * result), then appends to each interrupted earlier journal what became of the calls it never
+ * confirmed: this run's decision on that resource, or that this run no longer saw it.
+ */
+function closeJournal(journal: Journal, summary: string, earlier: readonly UnfinishedRun[], decisions: readonly Decision[], ctx: StepContext<JanitorConfig>) {
+  journal.close(summary);
+  const records = readJournal(journal.file);
+  const open = new Set<string>();
+  for (const r of records) {
+    if (r.kind === 'intent' && r.subject) open.add(r.subject);
+    if (r.kind === 'result' && r.subject) open.delete(r.subject);
+  }
+  const last = new Map<string, Decision>();
+  for (const d of decisions) last.set(d.subject, d);
+  for (const run of earlier) {
+    const resolved: Record<string, string> = {};
+    for (const subject of run.unconfirmed) {
+      const d = last.get(subject);
+      resolved[subject] = d ? `${d.decision}: ${d.reason}` : 'not seen by this run: gone, or outside its scope';
+    }
+    markAccounted(run, { runId: ctx.runId, actor: ctx.event.actor }, resolved, ctx.deps.redactor, ctx.deps.now());
+  }
+  return {
+    file: journal.file,
+    records: records.length,
+    deletes: records.filter((r) => r.kind === 'result' && r.op === 'delete').length,
+    unconfirmed: [...open],
+    accounted: earlier.map((r) => r.runId),
+  };
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { defaultCloudClients, type CloudClients } from '../../src/clouds.ts';
@@ -32,7 +35,8 @@ export function testClouds(overrides: Partial<CloudClients> = {}): CloudClients 
 export async function runJanitor(policyText: string, options: { now?: Date; dryRun?: boolean; clouds?: CloudClients; inputs?: Record<string, unknown>; cwd?: string } = {}): Promise<RunResult> {
   const policy = await parsePolicy('policy.yaml', policyText, REGISTRY);
   const now = options.now ?? new Date();
-  const deps = testDeps({ now: () => now, ...(options.cwd ? { cwd: options.cwd } : {}) });
+  // The janitor's journal goes to the audit folder under cwd: never the repository's own.
+  const deps = testDeps({ now: () => now, cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dg-janitor-run-')) });
   deps.clouds = options.clouds ?? testClouds();
   return runEngine({
     policy,

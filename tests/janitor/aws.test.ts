@@ -106,7 +106,7 @@ describe('janitor on AWS (s3rver and a wire-level EC2)', () => {
     expect(aws.instances.get('i-0bbb')!.state).toBe('running');
     expect(aws.instances.get('i-0ccc')!.state).toBe('stopped');
     expect(s3.uploads.get('dg-expired')).toEqual([]);
-    expect(janitorStep(result).outcome.summary).toBe('3 of 3 eligible resources deleted');
+    expect(janitorStep(result).outcome.summary).toBe('3 of 3 eligible resources deleted; 11 resources seen, 3 expired and eligible, 8 kept (1 skipped in doubt)');
   });
 
   it('pages EC2 listings and ListObjectVersions by hand', async () => {

@@ -70,7 +70,7 @@ describe('driftguard janitor (the CLI, default credential chain)', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('1 of 1 eligible resources deleted');
     expect(await names()).toEqual(['dg-keep', 'shared-logs']);
-    const [file] = readdirSync(join(dir, 'audit'));
+    const [file] = readdirSync(join(dir, 'audit')).filter((n) => n.startsWith('driftguard-schedule-'));
     const audit = JSON.parse(readFileSync(join(dir, 'audit', file!), 'utf8'));
     expect(audit.steps[0].outcome.decisions).toContainEqual({ subject: 'aws/111111111111/us-east-1/s3_bucket/dg-old', decision: 'deleted', reason: 'deleted' });
   });

@@ -87,16 +87,16 @@ const phase1 = (result: Awaited<ReturnType<typeof runJanitor>>) => janitorStep(r
 const phase2 = (result: Awaited<ReturnType<typeof runJanitor>>) => janitorStep(result).outcome.actions.find((a) => a.kind === 'delete')!;
 
 describe('janitor phase 1: terraform destroy with the real binary', () => {
-  it('destroys the environment; what Terraform removed counts as gone in phase 2', async () => {
+  it('refuses an environment whose resources have provisioners (a destroy-time one runs unchecked commands); the API phase deletes the bucket', async () => {
     await envBucket('pr-41');
-    // Destroying the workspace deletes the bucket it stands for, as a real provider would.
     const dir = workspace('pr-41', `node -e "fetch('${'${'}s3}/dg-pr-41', { method: 'DELETE' }).then((r) => process.exit(r.ok ? 0 : 1))"`.replace('${s3}', s3.url));
     const result = await runJanitor(policy(), { now: NOW, cwd: root });
-    expect(phase1(result)).toMatchObject({ target: 'pr-41', status: 'done', reason: '2 resources destroyed' });
-    expect(phase2(result)).toMatchObject({ status: 'done', reason: 'already gone (terraform or an earlier run)' });
+    expect(phase1(result)).toMatchObject({ target: 'pr-41', status: 'skipped' });
+    expect(phase1(result).reason).toMatch(/^refused: the destroy would also remove what is not proven eligible: terraform_data\.bucket: it has provisioners/);
+    expect(phase2(result)).toMatchObject({ status: 'done', reason: 'deleted' });
     expect(await buckets()).toEqual([]);
     expect(result.exitCode).toBe(0);
-    expect(execFileSync('terraform', ['state', 'list'], { cwd: dir, env: { ...process.env, ...TF_ENV } }).toString().trim()).toBe('');
+    expect(execFileSync('terraform', ['state', 'list'], { cwd: dir, env: { ...process.env, ...TF_ENV } }).toString()).toContain('terraform_data.bucket');
   });
 
   it('falls back to the API when the state lock is held', async () => {
@@ -106,7 +106,7 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
     for (let i = 0; i < 100 && !existsSync(join(dir, '.terraform.tfstate.lock.info')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(join(dir, '.terraform.tfstate.lock.info'))).toBe(true);
     const result = await runJanitor(policy(), { now: NOW, cwd: root });
-    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform destroy exited 1: Error acquiring the state lock/) });
+    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform plan -destroy exited 1: Error acquiring the state lock/) });
     expect(phase2(result)).toMatchObject({ status: 'done', reason: 'deleted' });
     expect(await buckets()).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -117,7 +117,7 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
     const dir = workspace('pr-43', 'true');
     writeFileSync(join(dir, 'terraform.tfstate'), '{ this is not a state file');
     const result = await runJanitor(policy(), { now: NOW, cwd: root });
-    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform (init failed|destroy exited 1): .+/) });
+    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform (init failed|plan -destroy exited 1): .+/) });
     expect(phase2(result)).toMatchObject({ status: 'done', reason: 'deleted' });
     expect(await buckets()).toEqual([]);
   });
@@ -125,12 +125,15 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
   it('falls back when the environment has no working directory, or terraform overruns its timeout', async () => {
     await envBucket('pr-44');
     await envBucket('pr-45');
-    workspace('pr-45', 'sleep 20');
-    const result = await runJanitor(policy().replace('timeout: 60s', 'timeout: 2s'), { now: NOW, cwd: root });
+    workspace('pr-45', 'true');
+    // A terraform that hangs: the time limit applies to every command it runs.
+    const slow = join(root, 'slow-terraform');
+    writeFileSync(slow, '#!/bin/sh\nexec sleep 20\n', { mode: 0o755 });
+    const result = await runJanitor(policy(`, binary: "${slow}"`).replace('timeout: 60s', 'timeout: 2s'), { now: NOW, cwd: root });
     const actions = janitorStep(result).outcome.actions.filter((a) => a.kind === 'terraform destroy');
     expect(actions).toEqual([
       expect.objectContaining({ target: 'pr-44', status: 'failed', reason: `fell back to the API: no Terraform working directory at ${root}/envs/pr-44` }),
-      expect.objectContaining({ target: 'pr-45', status: 'failed', reason: 'fell back to the API: terraform destroy timed out after 2s' }),
+      expect.objectContaining({ target: 'pr-45', status: 'failed', reason: 'fell back to the API: terraform init timed out after 2s' }),
     ]);
     expect(await buckets()).toEqual([]);
   });
