@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { writeJsonAtomic } from '../audit.ts';
 import type { RunResult } from '../engine.ts';
@@ -47,6 +48,9 @@ export async function policyFromBase(deps: Deps, file: string, event: DriftEvent
 export default async function run(args: ParsedArgs): Promise<number> {
   const env = process.env;
   const format = parseFormat(args.values.format);
+  const verdictDir = args.values['verdict-dir'] as string | undefined;
+  // A verdict file already in the folder must never pass for this run's, even when this run fails early.
+  if (verdictDir !== undefined) await rm(resolve(verdictDir, 'driftguard-verdict.json'), { force: true });
   const inActions = env.GITHUB_ACTIONS === 'true';
   let eventName: EventName | undefined = typeof args.values.event === 'string' ? parseEventName(args.values.event) : undefined;
   let payloadFile = args.values.payload as string | undefined;
@@ -127,8 +131,8 @@ export default async function run(args: ParsedArgs): Promise<number> {
     };
   }
   const forceDryRun = args.values['dry-run'] === true;
+
   const { result } = await executeRun({ loaded, registry: REGISTRY, event, deps, forceDryRun, format, github });
-  const verdictDir = args.values['verdict-dir'] as string | undefined;
   if (verdictDir !== undefined) await writeVerdict(verdictDir, result, deps);
   if (github?.api && event.name === 'pr_comment' && granted(result) && !(forceDryRun || loaded.policy.dry_run)) {
     return Math.max(result.exitCode, await reevaluate(deps, args, event, github, format));

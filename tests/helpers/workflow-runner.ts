@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
 import type { GitHubServer } from './github-server.ts';
@@ -197,11 +197,12 @@ export interface JobResult {
 export async function runJob(workflow: Workflow, jobName: string, ctx: JobContext): Promise<JobResult> {
   const job = workflow.jobs[jobName];
   if (!job) throw new Error(`no job ${jobName} in ${workflow.name}`);
-  const context = { github: { event_name: ctx.eventName, event: ctx.payload, repository: ctx.repository, run_id: ctx.runId, run_attempt: 1, token: ctx.server.token }, secrets: { GITHUB_TOKEN: ctx.server.token } };
+  const scratch = mkdtempSync(join(tmpdir(), 'dg-job-'));
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'dg-runner-temp-'));
+  const context = { runner: { temp: runnerTemp }, github: { event_name: ctx.eventName, event: ctx.payload, repository: ctx.repository, run_id: ctx.runId, run_attempt: 1, token: ctx.server.token }, secrets: { GITHUB_TOKEN: ctx.server.token } };
   const result: JobResult = { ran: false, checkedOut: false, steps: [], summary: '', uploaded: [] };
   if (job.if !== undefined && !truthy(evaluate(job.if, context))) return result;
   result.ran = true;
-  const scratch = mkdtempSync(join(tmpdir(), 'dg-job-'));
   let workspace = mkdtempSync(join(tmpdir(), 'dg-workspace-'));
   const eventPath = join(scratch, 'event.json');
   const summaryPath = join(scratch, 'summary.md');
@@ -218,7 +219,7 @@ export async function runJob(workflow: Workflow, jobName: string, ctx: JobContex
       workspace = ctx.checkout();
       result.checkedOut = true;
     } else if (uses.startsWith('actions/upload-artifact@')) {
-      const files = filesUnder(join(workspace, inputs.path!));
+      const files = filesUnder(isAbsolute(inputs.path!) ? inputs.path! : join(workspace, inputs.path!));
       if (Object.keys(files).length === 0) continue;
       ctx.server.addArtifact(ctx.runId, inputs.name!, zip(files));
       result.uploaded.push(inputs.name!);
@@ -240,6 +241,7 @@ export async function runJob(workflow: Workflow, jobName: string, ctx: JobContex
         GITHUB_STEP_SUMMARY: summaryPath,
         GITHUB_OUTPUT: outputPath,
         GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: runnerTemp,
         ...(ctx.sha ? { GITHUB_SHA: ctx.sha } : {}),
         ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
         ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(v, context)])),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { commentPayload, example, prPayload } from '../helpers/github-run.ts';
 import { evaluate } from '../helpers/workflow-runner.ts';
 
-type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
+type Step = { id?: string; if?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> };
 type Job = { permissions?: Record<string, string> | string; steps: Step[]; if?: string; strategy?: { matrix?: unknown }; concurrency?: unknown };
 type Workflow = { name: string; on: Record<string, unknown>; permissions?: unknown; concurrency?: { group: string; 'cancel-in-progress'?: boolean }; jobs: Record<string, Job> };
 
@@ -110,8 +110,9 @@ describe('driftguard-main.yml', () => {
     expect(job.permissions).toEqual({ contents: 'read' });
     expect(JSON.stringify(job)).not.toMatch(/secrets\.|github\.token|GITHUB_TOKEN/);
     expect(dg(job).with).toMatchObject({ 'dry-run': 'true' });
+    // The verdict is written outside the workspace, where the pull request's own files could sit.
     const dir = dg(job).with!['verdict-dir'] as string;
-    expect(dir).toBeTruthy();
+    expect(dir).toMatch(/^\$\{\{ runner\.temp \}\}\//);
     const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.name === 'driftguard-verdict')!;
     expect(upload.with?.path).toBe(`${dir}/`);
     expect(upload.if).toBe('always()');
