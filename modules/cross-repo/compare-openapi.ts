@@ -4,6 +4,7 @@ import { isObj } from './load-contract.ts';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'];
 const obj = (v: Json | undefined): Obj => (isObj(v) ? v : {});
+type Compared = NonNullable<SchemaScope['compared']>;
 
 /** `/orders/{id}` and `/orders/{orderId}` are the same path: template variables are compared by position. */
 export const pathKey = (route: string) => route.replace(/\{[^}]*\}/g, '{}').replace(/\/+$/, '') || '/';
@@ -58,13 +59,14 @@ const securityKey = (req: Obj) =>
 export function compareOpenApi(base: Contract, head: Contract, emit: Emit): void {
   const b = obj(base.value);
   const h = obj(head.value);
-  comparePaths(base, head, obj(b.paths), obj(h.paths), 'paths', emit);
+  const compared: Compared = new Map();
+  comparePaths(base, head, obj(b.paths), obj(h.paths), 'paths', emit, compared);
   compareSecuritySchemes(base, head, emit);
   // Webhooks are operations the API calls; oasdiff compares them as paths, and so does this.
-  comparePaths(base, head, obj(b.webhooks), obj(h.webhooks), 'webhooks', emit);
+  comparePaths(base, head, obj(b.webhooks), obj(h.webhooks), 'webhooks', emit, compared);
 }
 
-function comparePaths(base: Contract, head: Contract, bPaths: Obj, hPaths: Obj, section: 'paths' | 'webhooks', emit: Emit): void {
+function comparePaths(base: Contract, head: Contract, bPaths: Obj, hPaths: Obj, section: 'paths' | 'webhooks', emit: Emit, compared: Compared): void {
   const h = { paths: hPaths };
   const b = { paths: bPaths };
   const headRoutes = new Map<string, string>();
@@ -92,7 +94,7 @@ function comparePaths(base: Contract, head: Contract, bPaths: Obj, hPaths: Obj, 
         continue;
       }
       const opEmit: Emit = (id, where, message, direction) => emit(id, where, message, direction, operation);
-      compareOperation(base, head, section, baseRoute, headRoute, method, bItem, hItem, bOp, hOpJson, opEmit);
+      compareOperation(base, head, section, baseRoute, headRoute, method, bItem, hItem, bOp, hOpJson, opEmit, compared);
     }
     for (const method of METHODS.filter((m) => isObj(hItem[m]) && !isObj(bItem[m]))) {
       emit('endpoint-added', { pointer: [section, headRoute, method], head: hItem, key: method }, `added the operation ${method.toUpperCase()} ${headRoute}`, undefined, `${method.toUpperCase()} ${headRoute}`);
@@ -100,9 +102,9 @@ function comparePaths(base: Contract, head: Contract, bPaths: Obj, hPaths: Obj, 
   }
 }
 
-function compareOperation(base: Contract, head: Contract, section: string, baseRoute: string, route: string, method: string, bItem: Obj, hItem: Obj, bOp: Obj, hOp: Obj, emit: Emit): void {
+function compareOperation(base: Contract, head: Contract, section: string, baseRoute: string, route: string, method: string, bItem: Obj, hItem: Obj, bOp: Obj, hOp: Obj, emit: Emit, compared: Compared): void {
   const where = [section, route, method];
-  const scope = (direction: 'request' | 'response', kind: SchemaScope['kind'], owner: string): SchemaScope => ({ direction, kind, owner, base, head, emit });
+  const scope = (direction: 'request' | 'response', kind: SchemaScope['kind'], owner: string): SchemaScope => ({ direction, kind, owner, base, head, emit, compared });
   const label = `${method.toUpperCase()} ${route}`;
 
   if (bOp.deprecated !== true && hOp.deprecated === true) emit('endpoint-deprecated', { pointer: [...where, 'deprecated'], head: hOp, key: 'deprecated' }, `${label} was deprecated`);

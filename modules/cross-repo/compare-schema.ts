@@ -21,6 +21,11 @@ export interface SchemaScope {
   base: Contract;
   head: Contract;
   emit: Emit;
+  /**
+   * Schema pairs already compared in this diff. A component shared by many operations (or reached
+   * again through a cycle) is compared once per direction and place, and reported where first met.
+   */
+  compared?: Map<object, Map<object, Set<string>>>;
 }
 
 const q = (v: unknown) => (typeof v === 'string' ? `\`${v}\`` : `\`${JSON.stringify(v)}\``);
@@ -39,6 +44,8 @@ function typeList(s: Obj): string[] | undefined {
   if (Array.isArray(s.type)) return s.type.map(String);
   return undefined;
 }
+
+type Seen = Map<object, Map<object, Set<string>>>;
 
 export function isNullable(s: Obj): boolean {
   return s.nullable === true || (typeList(s)?.includes('null') ?? false) || ['oneOf', 'anyOf'].some((k) => Array.isArray(s[k]) && (s[k] as Json[]).some((b) => isObj(b) && b.type === 'null'));
@@ -72,14 +79,17 @@ const annotationOnly = (s: Json) => isObj(s) && Object.keys(s).every((k) => ANNO
  * Compares two versions of a schema in one direction. `path` names the property inside the owner
  * ("data/name"), `pointer` is where the schema sits in the resolved document.
  */
-export function compareSchema(base: Json | undefined, head: Json | undefined, scope: SchemaScope, pointer: string[], path = '', seen = new Map<object, Set<object>>(), depth = 0): void {
-  if (!isObj(base) || !isObj(head) || base === head || depth > 64) return;
-  const pairs = seen.get(base) ?? new Set<object>();
-  if (pairs.has(head)) return;
-  pairs.add(head);
-  seen.set(base, pairs);
-
+export function compareSchema(base: Json | undefined, head: Json | undefined, scope: SchemaScope, pointer: string[], path = '', seen: Seen = (scope.compared ??= new Map()), depth = 0): void {
+  if (!isObj(base) || !isObj(head) || base === head || depth > 1000) return;
   const nested = path !== '';
+  const pairs = seen.get(base) ?? new Map<object, Set<string>>();
+  seen.set(base, pairs);
+  const places = pairs.get(head) ?? new Set<string>();
+  pairs.set(head, places);
+  const place = `${scope.direction}:${scope.kind}:${nested}`;
+  if (places.has(place)) return;
+  places.add(place);
+
   const prefix = prefixOf(scope, nested);
   const dir = scope.direction;
   const subject = nested ? `the ${q(path)} ${dir} property of ${scope.owner}` : scope.owner;
@@ -242,7 +252,7 @@ function exclusive(base: Obj, head: Obj, keyword: string, plain: string, name: s
   else emit(h < b ? `${name}-decreased` : `${name}-increased`, keyword, text);
 }
 
-function compareProperties(base: Obj, head: Obj, scope: SchemaScope, pointer: string[], path: string, seen: Map<object, Set<object>>, depth: number, emit: (suffix: string, key: string | undefined, message: string) => void): void {
+function compareProperties(base: Obj, head: Obj, scope: SchemaScope, pointer: string[], path: string, seen: Seen, depth: number, emit: (suffix: string, key: string | undefined, message: string) => void): void {
   const dir = scope.direction;
   // A readOnly property is never sent in a request; a writeOnly one never comes back in a response.
   const hidden = (s: Obj) => (dir === 'request' ? s.readOnly === true : s.writeOnly === true);
@@ -305,7 +315,7 @@ function inSameBranch(base: Obj, head: Obj, p: string): boolean {
   return inBranch(base) && inBranch(head);
 }
 
-function compareBranches(base: Obj, head: Obj, keyword: 'allOf' | 'oneOf' | 'anyOf', name: string, scope: SchemaScope, pointer: string[], path: string, seen: Map<object, Set<object>>, depth: number, emit: (suffix: string, key: string | undefined, message: string) => void, subject: string): void {
+function compareBranches(base: Obj, head: Obj, keyword: 'allOf' | 'oneOf' | 'anyOf', name: string, scope: SchemaScope, pointer: string[], path: string, seen: Seen, depth: number, emit: (suffix: string, key: string | undefined, message: string) => void, subject: string): void {
   const bb = Array.isArray(base[keyword]) ? (base[keyword] as Json[]).filter(isObj) : [];
   const hb = Array.isArray(head[keyword]) ? (head[keyword] as Json[]).filter(isObj) : [];
   if (bb.length === 0 && hb.length === 0) return;

@@ -93,10 +93,12 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
           },
         },
       },
-      dereference: { circular: true },
+      // Long chains of references between components are normal in large APIs; cycles stay cycles.
+      dereference: { circular: true, maxDepth: 20_000 },
     } as never);
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? 'unknown error';
+    const full = (err as Error).message.split('\n')[0] ?? 'unknown error';
+    const message = full.length > 300 ? `${full.slice(0, 300)}...` : full;
     const ref = /"?(#[^"\s]*|[\w./-]+\.(?:ya?ml|json)[^"\s]*)"?/.exec(message)?.[1];
     return { error: `a $ref cannot be resolved: ${message}`, line: ref ? lineOfText(lines, ref) : 1 };
   }

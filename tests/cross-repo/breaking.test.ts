@@ -262,6 +262,15 @@ describe('$ref resolution', () => {
     const missing = await diffContract(root, root, { file: 'api/openapi.json', readBase: files('id'), readHead: async () => undefined });
     expect(missing).toMatchObject({ side: 'head', error: expect.stringContaining('cannot be resolved') });
   });
+  it('follows long chains of references between components, and reports a shared component once', async () => {
+    const doc = (required: string[]) => {
+      const schemas: Schema = {};
+      for (let i = 0; i < 400; i++) schemas[`S${i}`] = i === 399 ? obj({ end: { type: 'string' } }, required) : obj({ next: { $ref: `#/components/schemas/S${i + 1}` } });
+      const paths = Object.fromEntries([0, 1, 2].map((n) => [`/p${n}`, { get: { responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/S0' } } } } } } }]));
+      return JSON.stringify({ openapi: '3.0.3', info: { title: 't', version: '1' }, paths, components: { schemas } });
+    };
+    expect(await breaking(doc(['end']), doc([]))).toEqual(['breaking:response-property-became-optional']);
+  });
   it('handles circular references', async () => {
     const tree = (maxLength: number) => api({ response: { $ref: '#/components/schemas/Node' }, extra: { components: { schemas: { Node: obj({ name: { type: 'string', maxLength }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } }) } } } });
     expect(await breaking(tree(10), tree(20))).toEqual(['breaking:response-property-max-length-increased']);
