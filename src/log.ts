@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import type { Redactor } from './redact.ts';
+import { inertJsonLine, inertText } from './report/inert.ts';
 
 export type Logger = PinoLogger;
 
@@ -19,9 +20,9 @@ export function prettyLine(line: string): string {
   const where = typeof entry.module === 'string' ? ` [${entry.module}]` : '';
   const rest = Object.entries(entry)
     .filter(([key]) => !HIDDEN.has(key) && key !== 'module')
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${inertText(typeof value === 'string' ? value : JSON.stringify(value), 10_000)}`)
     .join(' ');
-  return `${time} ${level}${where} ${String(entry.msg ?? '')}${rest ? `  ${rest}` : ''}\n`;
+  return `${time} ${level}${where} ${inertText(String(entry.msg ?? ''), 10_000)}${rest ? `  ${rest}` : ''}\n`;
 }
 
 export interface LoggerOptions {
@@ -65,7 +66,8 @@ export function createLogger(options: LoggerOptions): Logger {
         ],
         censor: '[REDACTED]',
       },
-      hooks: { streamWrite: (s: string) => options.redactor.scrub(s) },
+      // Scrubbed of secrets, and of characters that hide or reorder text (JSON escapes, same value).
+      hooks: { streamWrite: (s: string) => inertJsonLine(options.redactor.scrub(s)) },
     },
     stream,
   );

@@ -40,6 +40,8 @@ export type StepVerdict = 'pass' | 'fail' | 'error';
 
 export interface StepOutcome {
   verdict: StepVerdict;
+  /** A word shown in place of PASS/FAIL where the verdict alone would mislead (an override REFUSED is a pass of the comment job, not of the pull request). */
+  label?: string;
   summary: string;
   findings: Finding[];
   actions: Action[];

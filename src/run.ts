@@ -67,13 +67,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
   const findOverride = async () => {
     if (!github?.api || !event.pr) return undefined;
     const { activeOverride } = await import('./github/override.ts');
-    return activeOverride(github.api, event.pr.number, {
+    return activeOverride(github.api, {
+      prNumber: event.pr.number,
       prAuthor: event.pr.author,
       headSha: event.pr.headSha,
       settings: policy.overrides,
       botLogin: policy.github.bot_login,
       policyFile: loaded.file.replace(/@[0-9a-f]+$/, ''),
-    });
+    }, (comment, rule) => deps.log.info({ commentId: comment.id, by: comment.author, why: rule }, 'override comment not applied'));
   };
 
   const report = async (engineResult: RunResult) => {

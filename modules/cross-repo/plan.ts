@@ -6,6 +6,7 @@ import { PR_EVENTS, type RepoRef } from '../../src/events.ts';
 import type { Write } from '../../src/github/api.ts';
 import type { Action, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
+import { inertText } from '../../src/report/inert.ts';
 import { diffContract } from './breaking.ts';
 import { CHECK_NAME, decodeRound, roundText, verdictOf, type Round } from './round.ts';
 import type { CrossRepoConfig } from './schema.ts';
@@ -189,7 +190,7 @@ export async function applyCrossRepo(planned: StepOutcome, ctx: StepContext<Cros
   if (!round || !event.repo) return planned;
   const api = await deps.github(event.repo);
   const base = `/repos/${event.repo.owner}/${event.repo.name}`;
-  const annotations = planned.findings.filter((f) => f.file && f.line).slice(0, 50).map((f) => ({ path: f.file!, start_line: f.line!, end_line: f.line!, annotation_level: f.severity === 'error' ? 'failure' : 'warning', title: f.title, message: f.message }));
+  const annotations = planned.findings.filter((f) => f.file && f.line).slice(0, 50).map((f) => ({ path: f.file!, start_line: f.line!, end_line: f.line!, annotation_level: f.severity === 'error' ? 'failure' : 'warning', title: inertText(f.title, 250), message: inertText(f.message, 60_000) }));
   let verdict = verdictOf(round, ctx.now);
   const created = await api.write({
     method: 'POST',

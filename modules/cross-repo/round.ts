@@ -1,3 +1,4 @@
+import { inertCode, inertMarkdown, inertText } from '../../src/report/inert.ts';
 /** The state of one round, kept in the source commit's `driftguard/cross-repo` check run. */
 export interface DependentState {
   state: 'pending' | 'passed' | 'failed';
@@ -53,8 +54,9 @@ export function verdictOf(round: Round, now: Date): RoundVerdict {
 }
 
 export function roundText(round: Round, verdict: RoundVerdict): { title: string; summary: string; text: string } {
-  const rows = Object.entries(round.dependents).map(([repo, d]) => `| ${repo} | ${d.state} | ${d.reason ?? ''} | ${d.runUrl ? `[run](${d.runUrl})` : ''} |`);
-  const title = verdict.status === 'in_progress' ? `Waiting for ${Object.values(round.dependents).filter((d) => d.state === 'pending').length} of ${rows.length} dependents` : verdict.reason.slice(0, 200);
-  const summary = [`Contracts changed: ${round.contracts.join(', ')}. Dependents answer until ${round.deadline}.`, '', '| Dependent | State | Reason | Run |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  // Dependents' reasons and run links come from other repositories' workflows: shown, never followed.
+  const rows = Object.entries(round.dependents).map(([repo, d]) => `| ${inertCode(repo, { table: true })} | ${d.state} | ${inertMarkdown(d.reason ?? '', 500)} | ${d.runUrl ? inertCode(d.runUrl, { table: true }) : ''} |`);
+  const title = verdict.status === 'in_progress' ? `Waiting for ${Object.values(round.dependents).filter((d) => d.state === 'pending').length} of ${rows.length} dependents` : inertText(verdict.reason, 200);
+  const summary = [`Contracts changed: ${round.contracts.map((c) => inertCode(c)).join(', ')}. Dependents answer until ${round.deadline}.`, '', '| Dependent | State | Reason | Run |', '| --- | --- | --- | --- |', ...rows].join('\n');
   return { title, summary, text: encodeRound(round) };
 }

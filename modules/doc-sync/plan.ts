@@ -98,7 +98,7 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
   const summary =
     findings.length === 0
       ? `no undocumented changes (${guard.files.length} files, ${guard.addedLines} added lines; ${aiNote})`
-      : `${findings.length} undocumented change${findings.length > 1 ? 's' : ''} (${aiNote})`;
+      : `${findings.length} undocumented change${findings.length > 1 ? 's' : ''}${findings.length > limited.length ? ` (${limited.length} listed, ${findings.length - limited.length} not shown: modules.doc_sync.max_findings is ${config.max_findings})` : ''} (${aiNote})`;
   if (aiWanted && ai?.status !== 'ok') log.warn({ why: aiReason }, 'AI not used; the regex guard stands alone');
 
   return {

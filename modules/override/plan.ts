@@ -1,16 +1,20 @@
 import { describeError } from '../../src/errors.ts';
 import type { Write } from '../../src/github/api.ts';
-import { answered, checkOverride, grantMarker, isBot, neutralise, refusalMarker } from '../../src/github/override.ts';
+import { answered, checkOverride, isBot, replyMarker } from '../../src/github/override.ts';
 import type { Action, StepContext, StepOutcome } from '../../src/module.ts';
+import { inertMarkdown, inertText } from '../../src/report/inert.ts';
 
 interface PlannedWrite {
   action: Action;
   write: Write;
 }
 
+const UNCHANGED = "the pull request's checks are unchanged";
+
 function outcome(summary: string, subject: string, decision: string, reason: string, writes: PlannedWrite[] = []): StepOutcome {
   return {
     verdict: 'pass',
+    label: decision === 'refused' ? 'REFUSED' : decision === 'granted' ? 'GRANTED' : 'IGNORED',
     summary,
     findings: [],
     actions: writes.map((w) => w.action),
@@ -39,9 +43,11 @@ export async function planOverride(ctx: StepContext<object>): Promise<StepOutcom
     write: { method: 'POST', path: `${base}/issues/${comment.issueNumber}/comments`, body: { body } },
   });
 
+  const refusal = (id: number, author: string, rule: string) =>
+    reply(`${replyMarker(id)}\n**Override refused** for ${inertMarkdown(`@${author}`)}: ${inertMarkdown(rule)}.\nNothing was overridden: ${UNCHANGED}.`, rule);
   if (!comment.onPullRequest) {
     const rule = 'overrides are only accepted on pull requests';
-    return outcome(`override refused: ${rule}`, subject, 'refused', rule, [reply(`${refusalMarker(comment.id)}\nOverride refused: ${rule}.`, rule)]);
+    return outcome(`override refused: ${rule}; nothing to change`, subject, 'refused', rule, [refusal(comment.id, comment.author, rule)]);
   }
 
   // Everything below is read back from GitHub: the payload's word is not taken for any of it.
@@ -52,30 +58,36 @@ export async function planOverride(ctx: StepContext<object>): Promise<StepOutcom
     return outcome('already answered', subject, 'ignored', 'DriftGuard already replied to this comment');
   }
   const pr = await api.getPull(comment.issueNumber);
-  const verdict = await checkOverride(api, pr.number, { comment: fresh, prAuthor: pr.author, headSha: pr.headSha, settings, botLogin, policyFile: ctx.policyFile });
+  const verdict = await checkOverride(
+    api,
+    { comment: fresh, prNumber: pr.number, prAuthor: pr.author, headSha: pr.headSha, settings, botLogin, policyFile: ctx.policyFile },
+    { results: true },
+  );
 
   if (!verdict.granted) {
     if (verdict.silent) return outcome(`ignored: ${verdict.rule}`, subject, 'ignored', verdict.rule);
-    return outcome(`override refused: ${verdict.rule}`, subject, 'refused', verdict.rule, [
-      reply(`${refusalMarker(fresh.id)}\nOverride refused for @\u200b${fresh.author}: ${neutralise(verdict.rule)}.`, verdict.rule),
-    ]);
+    return outcome(`override refused: ${verdict.rule}; ${UNCHANGED}`, subject, 'refused', verdict.rule, [refusal(fresh.id, fresh.author, verdict.rule)]);
   }
 
-  const reason = neutralise(verdict.reason, settings.max_reason_length);
   const sha = pr.headSha;
   const writes: PlannedWrite[] = [];
+  const title = inertText(`Overridden by ${fresh.author}`, 200);
   for (const result of (await api.listResults(sha)).filter((r) => r.failing && r.name !== 'driftguard/policy')) {
-    const title = `Overridden by @${fresh.author}`;
     writes.push({
-      action: { kind: result.kind === 'check' ? 'update check run' : 'set commit status', target: `${result.name} @ ${sha.slice(0, 12)}`, reason: `override by @${fresh.author}: ${verdict.reason}`, status: 'planned' },
+      action: { kind: result.kind === 'check' ? 'update check run' : 'set commit status', target: `${result.name} @ ${sha.slice(0, 12)}`, reason: `override by ${fresh.author}: ${verdict.reason}`, status: 'planned' },
       write:
         result.kind === 'check'
-          ? { method: 'PATCH', path: `${base}/check-runs/${result.id}`, body: { conclusion: 'neutral', output: { title, summary: `${title}: ${reason}` } } }
-          : { method: 'POST', path: `${base}/statuses/${sha}`, body: { state: 'success', context: result.name, description: `${title}: ${verdict.reason}`.slice(0, 140) } },
+          ? { method: 'PATCH', path: `${base}/check-runs/${result.id}`, body: { conclusion: 'neutral', output: { title, summary: `**${inertMarkdown(`Overridden by ${fresh.author}`)}**: ${inertMarkdown(verdict.reason, settings.max_reason_length)}` } } }
+          : { method: 'POST', path: `${base}/statuses/${sha}`, body: { state: 'success', context: result.name, description: inertText(`Overridden by ${fresh.author}: ${verdict.reason}`, 130) } },
     });
   }
-  writes.push(reply(`${grantMarker(sha, fresh)}\nOverride granted by @\u200b${fresh.author} for ${sha.slice(0, 12)}: ${reason}\nA new push voids it.`, 'override granted'));
-  return outcome(`override granted by @${fresh.author} on ${sha.slice(0, 12)}`, subject, 'granted', verdict.reason, writes);
+  writes.push(
+    reply(
+      `${replyMarker(fresh.id)}\n**Override granted** by ${inertMarkdown(`@${fresh.author}`)} for ${sha.slice(0, 12)}: ${inertMarkdown(verdict.reason, settings.max_reason_length)}\nIt holds for this commit only: a new push voids it.`,
+      'override granted',
+    ),
+  );
+  return outcome(`override granted by ${fresh.author} on ${sha.slice(0, 12)}`, subject, 'granted', verdict.reason, writes);
 }
 
 /** Performs the planned writes; one that fails is reported and the others still go. */

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { writeJsonAtomic } from '../../src/audit.ts';
 import { describeError } from '../../src/errors.ts';
-import type { Write } from '../../src/github/api.ts';
+import type { GitHubApi, Write } from '../../src/github/api.ts';
+import { isBot, permissionAtLeast } from '../../src/github/override.ts';
+import type { Permission } from '../../src/policy/schema.ts';
 import type { Action, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { argoClient } from '../drift/argocd.ts';
 import { checkStack } from '../drift/runner.ts';
@@ -10,6 +12,34 @@ import { validateMetadata, isRemediation, type Metadata } from './metadata.ts';
 import type { RemediationConfig } from './schema.ts';
 
 const result = (verdict: StepOutcome['verdict'], summary: string, extra: Partial<StepOutcome> = {}): StepOutcome => ({ verdict, summary, findings: [], actions: [], decisions: [], ...extra });
+
+/**
+ * Approvals that count: the latest review per reviewer, APPROVED, on the current head commit, by
+ * someone who is not the pull request's author, not a bot, and whose repository permission (asked
+ * of GitHub now) is at least `minPermission`. Every approval left out is returned with why.
+ */
+export async function countApprovals(
+  api: GitHubApi,
+  pull: { number: number; headSha: string; author: string },
+  minPermission: Permission,
+): Promise<{ counted: number; notCounted: Array<{ user: string; why: string }> }> {
+  const latest = new Map<string, { userType: string; state: string; commitId: string }>();
+  for (const r of await api.listReviews(pull.number)) if (r.state !== 'COMMENTED') latest.set(r.user, r);
+  let counted = 0;
+  const notCounted: Array<{ user: string; why: string }> = [];
+  for (const [user, r] of latest) {
+    if (r.state !== 'APPROVED') continue;
+    if (r.commitId !== pull.headSha) notCounted.push({ user, why: `approved ${r.commitId.slice(0, 12)}, not the current head` });
+    else if (user === pull.author) notCounted.push({ user, why: 'the author of the pull request' });
+    else if (isBot(user, r.userType)) notCounted.push({ user, why: 'a bot' });
+    else {
+      const permission = await api.getPermission(user);
+      if (permissionAtLeast(permission, minPermission)) counted++;
+      else notCounted.push({ user, why: `${permission} permission, below ${minPermission}` });
+    }
+  }
+  return { counted, notCounted };
+}
 
 export async function planRemediation(ctx: StepContext<RemediationConfig>): Promise<StepOutcome> {
   const { event, deps, config, policy } = ctx;
@@ -27,11 +57,11 @@ export async function planRemediation(ctx: StepContext<RemediationConfig>): Prom
       const open = await api.listOpenIssues('drift');
       if (!open.some((i) => i.number === metadata.driftIssue)) findings.push({ rule: 'remediation.issue', title: 'Drift Issue', message: `#${metadata.driftIssue} is not an open issue labelled drift`, severity: 'error' });
     }
-    // Approvals count only when given on the current head commit, the latest review per reviewer.
-    const latest = new Map<string, { state: string; commitId: string }>();
-    for (const r of await api.listReviews(pull.number)) if (r.state !== 'COMMENTED') latest.set(r.user, r);
-    const approvals = [...latest.entries()].filter(([user, r]) => r.state === 'APPROVED' && r.commitId === pull.headSha && user !== pull.author).length;
-    if (approvals < config.min_approvals) findings.push({ rule: 'remediation.approvals', title: 'approvals', message: `needs ${config.min_approvals} approving review(s) on the current head ${pull.headSha.slice(0, 12)}, has ${approvals}`, severity: 'error' });
+    const { counted: approvals, notCounted } = await countApprovals(api, pull, config.min_permission);
+    if (approvals < config.min_approvals) {
+      const why = notCounted.length ? `; not counted: ${notCounted.map((n) => `${n.user} (${n.why})`).join(', ')}` : '';
+      findings.push({ rule: 'remediation.approvals', title: 'approvals', message: `needs ${config.min_approvals} approving review(s) on the current head ${pull.headSha.slice(0, 12)} from reviewers with ${config.min_permission} permission, has ${approvals}${why}`, severity: 'error' });
+    }
     return result(findings.length ? 'fail' : 'pass', findings.length ? `${findings.length} problem(s): ${findings.map((f) => f.title).join(', ')}` : `remediation of #${metadata!.driftIssue} is complete: metadata valid, ${approvals} approval(s)`, {
       findings,
       decisions: [{ subject: `PR #${pull.number}`, decision: findings.length ? 'incomplete' : 'ready', reason: findings.map((f) => f.message).join('; ') || 'all fields valid, enough approvals' }],

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import { formatDuration, parseDuration } from '../duration.ts';
 import { DriftGuardError } from '../errors.ts';
 import type { RepoRef } from '../events.ts';
 
@@ -63,7 +64,7 @@ export interface GitHubApi {
   readonly repo: RepoRef;
   getPull(number: number): Promise<{ number: number; headSha: string; author: string; state: string; body: string; merged: boolean; mergeCommitSha: string | null }>;
   /** Reviews of a pull request, oldest first. */
-  listReviews(number: number): Promise<Array<{ user: string; state: string; commitId: string }>>;
+  listReviews(number: number): Promise<Array<{ user: string; userType: string; state: string; commitId: string }>>;
   listPullFiles(number: number): Promise<string[]>;
   listIssueComments(number: number): Promise<IssueComment[]>;
   getComment(id: number): Promise<IssueComment | undefined>;
@@ -81,6 +82,12 @@ export interface GitHubApi {
   fileAt(path: string, ref: string): Promise<string | undefined>;
   /** Every file path at a commit. */
   treeFiles(sha: string): Promise<string[]>;
+  /** The head commit's committer date (ISO 8601): set by whoever made the commit, so only a lower bound. */
+  commitDate(sha: string): Promise<string>;
+  /** When GitHub created each check suite of a commit (server time), oldest first. */
+  checkSuiteTimes(sha: string): Promise<string[]>;
+  /** A pull request's or issue's events (`head_ref_force_pushed`, `reopened`, ...) with server times, oldest first. */
+  listIssueEvents(number: number): Promise<Array<{ event: string; createdAt: string }>>;
   /** Open issues (not pull requests) carrying a label. */
   listOpenIssues(label: string): Promise<Array<{ number: number; title: string; body: string }>>;
   write(write: Write): Promise<{ id?: number; status: number }>;
@@ -92,7 +99,44 @@ export function isForbidden(err: unknown): boolean {
   return status === 403 || status === 404;
 }
 
-/** Octokit with the retry and throttling plugins, token from GITHUB_TOKEN, API URL from GITHUB_API_URL. */
+/**
+ * A GitHub request that got no answer in time. Named `AbortError` so that Octokit passes it through
+ * as it is and its retry plugin does not multiply the wait.
+ */
+export class GitHubTimeoutError extends Error {
+  override name = 'AbortError';
+  readonly code = 'ETIMEDOUT';
+  readonly timeout = true;
+}
+
+export const isTimeout = (err: unknown): boolean => (err as { timeout?: unknown } | undefined)?.timeout === true;
+
+/** Default time-out of one GitHub request; `DRIFTGUARD_GITHUB_TIMEOUT` (a duration such as "20s") changes it. */
+export const GITHUB_TIMEOUT_MS = 30_000;
+
+/** fetch with a time-out on every request (headers and body). */
+function timedFetch(ms: number): typeof fetch {
+  return async (url, init) => {
+    const timer = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timer]) : timer;
+    try {
+      return await fetch(url, { ...init, signal });
+    } catch (err) {
+      if (timer.aborted) {
+        const path = new URL(String(url instanceof Request ? url.url : url)).pathname;
+        throw new GitHubTimeoutError(`GitHub did not answer ${init?.method ?? 'GET'} ${path} within ${formatDuration(ms)}`, { cause: err });
+      }
+      throw err;
+    }
+  };
+}
+
+/**
+ * Octokit with the retry and throttling plugins, token from GITHUB_TOKEN, API URL from
+ * GITHUB_API_URL, and a time-out on every request (30 s, or DRIFTGUARD_GITHUB_TIMEOUT).
+ * Errors: `DriftGuardError` (usage) when the token is missing; Octokit's `RequestError` for
+ * answers; `GitHubTimeoutError` for a request with no answer in time.
+ */
 export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GITHUB_TOKEN'): Promise<GitHubApi> {
   const token = deps.env[tokenEnv];
   if (!token) throw new DriftGuardError('usage', `${tokenEnv} is not set; DriftGuard needs it to read and report on GitHub (or run with --dry-run)`);
@@ -103,7 +147,9 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     auth: token,
     baseUrl: (deps.endpoints.github ?? 'https://api.github.com').replace(/\/$/, ''),
     userAgent: 'driftguard',
-    retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+    request: { fetch: timedFetch(parseDuration(deps.env.DRIFTGUARD_GITHUB_TIMEOUT ?? '') ?? GITHUB_TIMEOUT_MS) },
+    // 406 (a diff too large to render) and 501 are answers, not accidents: asking again changes nothing.
+    retry: { retries: 3, doNotRetry: [400, 401, 403, 404, 406, 409, 410, 422, 451, 501] },
     throttle: {
       onRateLimit: (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
         log.warn({ retryAfter, url: options.url, retryCount }, 'GitHub rate limit hit');
@@ -135,7 +181,7 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     },
     async listReviews(number) {
       const reviews = await octokit.paginate(octokit.rest.pulls.listReviews, { owner, repo: name, pull_number: number, per_page: 100 });
-      return reviews.map((r) => ({ user: r.user?.login ?? '', state: r.state, commitId: r.commit_id ?? '' }));
+      return reviews.map((r) => ({ user: r.user?.login ?? '', userType: r.user?.type ?? 'User', state: r.state, commitId: r.commit_id ?? '' }));
     },
     async listPullFiles(number) {
       const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: number, per_page: 100 });
@@ -222,6 +268,18 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
       const { data } = await octokit.rest.git.getTree({ owner, repo: name, tree_sha: sha, recursive: 'true' });
       if (data.truncated) log.warn({ sha }, 'the repository tree is larger than GitHub lists in one answer; docs beyond it are not searched');
       return data.tree.filter((t) => t.type === 'blob' && t.path).map((t) => t.path!);
+    },
+    async commitDate(sha) {
+      const { data } = await octokit.rest.repos.getCommit({ owner, repo: name, ref: sha, per_page: 1 });
+      return data.commit.committer?.date ?? data.commit.author?.date ?? '';
+    },
+    async checkSuiteTimes(sha) {
+      const suites = await octokit.paginate(octokit.rest.checks.listSuitesForRef, { owner, repo: name, ref: sha, per_page: 100 });
+      return suites.map((s) => s.created_at ?? '').filter(Boolean).sort();
+    },
+    async listIssueEvents(number) {
+      const events = await octokit.paginate(octokit.rest.issues.listEvents, { owner, repo: name, issue_number: number, per_page: 100 });
+      return events.map((e) => ({ event: e.event, createdAt: e.created_at })).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     },
     async listOpenIssues(label) {
       const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo: name, state: 'open', labels: label, per_page: 100 });

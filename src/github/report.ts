@@ -2,12 +2,14 @@ import { createHash } from 'node:crypto';
 import type { RunResult, StepRecord } from '../engine.ts';
 import type { Finding } from '../module.ts';
 import type { GitHubSettings } from '../policy/schema.ts';
-import { formatMarkdown } from '../report/format.ts';
+import { formatMarkdown, GITHUB_TEXT_LIMIT } from '../report/format.ts';
+import { inertCode, inertMarkdown, inertText } from '../report/inert.ts';
 import { isForbidden, type Annotation, type GitHubApi, type IssueComment, type Write } from './api.ts';
 
 export const REPORT_MARKER = '<!-- driftguard:report -->';
-const VERDICT_MARKER = /<!-- driftguard:verdict ([0-9a-f]{16}) -->/;
-const MAX_OUTPUT = 60_000;
+/** The sticky comment's first two lines; read only there, in comments by the bot login. */
+const VERDICT_LINE = /^<!-- driftguard:verdict ([0-9a-f]{16}) -->$/;
+const MAX_OUTPUT = GITHUB_TEXT_LIMIT - 1;
 const ANNOTATIONS_PER_REQUEST = 50;
 
 export const checkName = (module: string) => `driftguard/${module.replace(/_/g, '-')}`;
@@ -28,6 +30,7 @@ function conclusion(step: StepRecord): 'success' | 'failure' | 'neutral' {
   return 'failure';
 }
 
+/** Annotations are plain text on GitHub: one line each for path and title, hidden characters shown. */
 function annotation(finding: Finding): Annotation | undefined {
   if (!finding.file) return undefined;
   const line = finding.line ?? 1;
@@ -36,23 +39,38 @@ function annotation(finding: Finding): Annotation | undefined {
     start_line: line,
     end_line: line,
     annotation_level: finding.severity === 'error' ? 'failure' : finding.severity === 'warning' ? 'warning' : 'notice',
-    title: finding.title.slice(0, 255),
-    message: (finding.suggestion ? `${finding.message}\n\nSuggested doc text: ${finding.suggestion}` : finding.message).slice(0, 64_000),
+    title: inertText(finding.title, 250),
+    message: inertText(finding.suggestion ? `${finding.message} | suggested doc text: ${finding.suggestion}` : finding.message, 60_000),
   };
 }
 
-const cap = (text: string) => (text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}\n\n(truncated)` : text);
-
+/** A check run's title: plain text, one line. */
 function stepTitle(step: StepRecord, result: RunResult): string {
-  if (step.effect === 'overridden' && result.override) return `Overridden by @${result.override.by}`;
-  return step.outcome.summary.slice(0, 250);
+  if (step.effect === 'overridden' && result.override) return inertText(`Overridden by ${result.override.by}`, 250);
+  return inertText(step.outcome.summary, 250);
 }
 
+/**
+ * A check run's summary (Markdown, within GitHub's 65,535 characters): errors first; when findings
+ * must be left out, the last line says how many and that the annotations and the job summary hold them.
+ */
 function stepText(step: StepRecord, result: RunResult): string {
-  const lines = [`**${step.module}**: ${step.outcome.summary}`, ''];
-  if (step.effect === 'overridden' && result.override) lines.push(`Overridden by @${result.override.by}: ${result.override.reason}`, '');
-  for (const f of step.outcome.findings) lines.push(`- ${f.file ? `\`${f.file}${f.line ? `:${f.line}` : ''}\` ` : ''}${f.title}: ${f.message}`);
-  return cap(lines.join('\n'));
+  const head = [`**${step.module}**: ${inertMarkdown(step.outcome.summary, 2000)}`, ''];
+  if (step.effect === 'overridden' && result.override) head.push(`Overridden by ${inertMarkdown(`@${result.override.by}`)}: ${inertMarkdown(result.override.reason, 2000)}`, '');
+  const rank = { error: 0, warning: 1, notice: 2 } as const;
+  const findings = [...step.outcome.findings].sort((a, b) => rank[a.severity] - rank[b.severity]);
+  const lines: string[] = [];
+  let used = head.join('\n').length + 300;
+  let left = 0;
+  for (const f of findings) {
+    const line = `- ${f.file ? `${inertCode(`${f.file}${f.line ? `:${f.line}` : ''}`)} ` : ''}${inertMarkdown(f.title, 300)}: ${inertMarkdown(f.message, 2000)}`;
+    if (left === 0 && used + line.length + 1 <= MAX_OUTPUT) {
+      lines.push(line);
+      used += line.length + 1;
+    } else left++;
+  }
+  if (left > 0) lines.push('', `**${left} more not shown here** (GitHub's size limit): see the annotations, the job summary and the audit artifact.`);
+  return [...head, ...lines].join('\n');
 }
 
 export interface PublishInput {
@@ -155,12 +173,14 @@ export async function publish(input: PublishInput): Promise<Published> {
   const pr = result.event.pr;
   if (settings.comment && pr) {
     const key = verdictKey(result);
-    const body = `${REPORT_MARKER}\n<!-- driftguard:verdict ${key} -->\n${formatMarkdown(result)}`;
+    const first = `${REPORT_MARKER}\n<!-- driftguard:verdict ${key} -->\n`;
+    const body = `${first}${formatMarkdown(result, {}, { maxChars: GITHUB_TEXT_LIMIT - first.length, rest: 'see the check runs, the job summary and the audit artifact' })}`;
     let existing: IssueComment | undefined;
     if (api) {
-      existing = (await api.listIssueComments(pr.number)).find((c) => c.author === settings.bot_login && c.body.includes(REPORT_MARKER));
+      // The sticky comment is the bot's comment that starts with the marker; text it quotes can never start it.
+      existing = (await api.listIssueComments(pr.number)).find((c) => c.author === settings.bot_login && c.body.startsWith(`${REPORT_MARKER}\n`));
     }
-    const previousKey = existing ? VERDICT_MARKER.exec(existing.body)?.[1] : undefined;
+    const previousKey = existing ? VERDICT_LINE.exec(existing.body.split('\n')[1] ?? '')?.[1] : undefined;
     if (existing && previousKey !== key) {
       await send({ method: 'PATCH', path: `${base}/issues/comments/${existing.id}`, body: { body } });
     } else if (!existing && result.outcome !== 'pass') {

@@ -1,10 +1,13 @@
 import type { RunResult, StepRecord } from '../engine.ts';
 import type { Finding } from '../module.ts';
+import { inertCode, inertJsonLine, inertMarkdown, inertText } from './inert.ts';
 
 export const FORMATS = ['text', 'json', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
 const EFFECT_LABEL: Record<StepRecord['effect'], string> = { pass: 'PASS', block: 'FAIL', warn: 'WARN', error: 'ERROR', overridden: 'OVERRIDDEN' };
+/** The step's own word when it has one (an override REFUSED), else its effect. */
+const label = (step: StepRecord) => (step.effect === 'pass' && step.outcome.label ? step.outcome.label : EFFECT_LABEL[step.effect]);
 const OUTCOME_LABEL: Record<RunResult['outcome'], string> = { pass: 'PASS', blocked: 'BLOCKED', error: 'INCOMPLETE' };
 
 function where(finding: Finding): string {
@@ -40,66 +43,100 @@ export interface ReportExtra {
   githubWrites?: ReadonlyArray<{ method: string; path: string; body: Record<string, unknown>; done: boolean }>;
 }
 
+/** The plain-text report: every line one line, whatever the pull request's paths or names hold. */
 export function formatText(result: RunResult, extra: ReportExtra = {}): string {
-  const lines = [`DriftGuard ${subject(result)}`];
+  const t = (text: string, max?: number) => inertText(text, max);
+  const lines = [`DriftGuard ${t(subject(result))}`];
   if (result.steps.length === 0) lines.push('  no workflow steps for this event in the policy');
   for (const step of result.steps) {
     const blocks = step.effect === 'block' ? ' (blocks)' : '';
-    lines.push(`  ${EFFECT_LABEL[step.effect].padEnd(5)} ${step.module}${blocks}: ${step.outcome.summary}  [${step.durationMs} ms]`);
+    lines.push(`  ${label(step).padEnd(5)} ${step.module}${blocks}: ${t(step.outcome.summary)}  [${step.durationMs} ms]`);
     const table = step.outcome.data?.table as { columns: string[]; rows: string[][] } | undefined;
-    if (table && table.rows.length > 0) lines.push(...renderTable(table.columns, table.rows).map((l) => `        ${l}`));
+    if (table && table.rows.length > 0) lines.push(...renderTable(table.columns, table.rows.map((r) => r.map((c) => t(c, 200)))).map((l) => `        ${l}`));
     for (const finding of step.outcome.findings) {
       const at = where(finding);
-      lines.push(`        ${at ? `${at}  ` : ''}${finding.title}: ${finding.message}`);
-      if (finding.suggestion) lines.push(`          suggested doc text: ${finding.suggestion.split('\n')[0]}`);
+      lines.push(`        ${at ? `${t(at, 300)}  ` : ''}${t(finding.title, 300)}: ${t(finding.message)}`);
+      if (finding.suggestion) lines.push(`          suggested doc text: ${t(finding.suggestion.split('\n')[0]!, 300)}`);
     }
     for (const action of step.outcome.actions) {
       const verb = action.status === 'planned' ? (result.dryRun ? 'would' : 'planned') : action.status;
-      lines.push(`        ${verb} ${action.kind} ${action.target}: ${action.reason}${action.detail ? ` (${action.detail})` : ''}`);
+      lines.push(`        ${verb} ${t(action.kind)} ${t(action.target, 300)}: ${t(action.reason)}${action.detail ? ` (${t(action.detail)})` : ''}`);
     }
   }
-  lines.push(`Result: ${OUTCOME_LABEL[result.outcome]} (exit ${result.exitCode}): ${result.reason}`);
-  if (extra.auditFile) lines.push(`Audit: ${extra.auditFile}`);
+  lines.push(`Result: ${OUTCOME_LABEL[result.outcome]} (exit ${result.exitCode}): ${t(result.reason)}`);
+  if (extra.auditFile) lines.push(`Audit: ${t(extra.auditFile)}`);
   const writes = extra.githubWrites ?? [];
   if (writes.length > 0) {
     lines.push(result.dryRun ? 'Dry run: would have written to GitHub:' : 'Written to GitHub:');
-    for (const w of writes) lines.push(`  ${w.done ? '' : result.dryRun ? 'would ' : 'not '}${w.method} ${w.path} ${JSON.stringify(w.body)}`);
+    for (const w of writes) lines.push(`  ${w.done ? '' : result.dryRun ? 'would ' : 'not '}${w.method} ${t(w.path)} ${t(JSON.stringify(w.body), 100_000)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/@(?=[A-Za-z0-9-])/g, '@\u200b');
+/** GitHub's limit on a comment body, a check run's summary and its text (characters). */
+export const GITHUB_TEXT_LIMIT = 65_536;
+
+const SEVERITY_RANK: Record<Finding['severity'], number> = { error: 0, warning: 1, notice: 2 };
+
+export interface MarkdownOptions {
+  /** At most this many characters (GitHub's limit by default); findings beyond it are counted, not listed. */
+  maxChars?: number;
+  /** Where the findings left out can be read, named in the "N more" line. */
+  rest?: string;
 }
 
-export function formatMarkdown(result: RunResult, extra: ReportExtra = {}): string {
+/**
+ * The Markdown report (sticky comment, job summary, check runs): PR-controlled text is rendered
+ * inert (`inertMarkdown`, `inertCode`). It stays within `maxChars`: blocking steps first and errors
+ * before warnings, and when findings must be left out the last line says how many and where they are.
+ */
+export function formatMarkdown(result: RunResult, extra: ReportExtra = {}, options: MarkdownOptions = {}): string {
+  const max = options.maxChars ?? GITHUB_TEXT_LIMIT;
   const icon = result.outcome === 'pass' ? '✅' : result.outcome === 'blocked' ? '❌' : '⚠️';
-  const lines = [`### ${icon} DriftGuard: ${OUTCOME_LABEL[result.outcome]}`, '', `${escapeMarkdown(subject(result))}: ${escapeMarkdown(result.reason)}`, ''];
+  const head = [`### ${icon} DriftGuard: ${OUTCOME_LABEL[result.outcome]}`, '', `${inertMarkdown(subject(result))}: ${inertMarkdown(result.reason, 2000)}`, ''];
   if (result.steps.length > 0) {
-    lines.push('| Step | Result | Summary |', '| --- | --- | --- |');
-    for (const step of result.steps) lines.push(`| ${step.module} | ${EFFECT_LABEL[step.effect]} | ${escapeMarkdown(step.outcome.summary)} |`);
-    lines.push('');
+    head.push('| Step | Result | Summary |', '| --- | --- | --- |');
+    for (const step of result.steps) head.push(`| ${step.module} | ${label(step)} | ${inertMarkdown(step.outcome.summary, 500)} |`);
+    head.push('');
   }
-  for (const step of result.steps) {
+  const tail: string[] = [];
+  if (extra.auditFile) tail.push(`<sub>audit: ${inertMarkdown(extra.auditFile)} · run ${inertMarkdown(result.runId)}</sub>`, '');
+
+  const order = { block: 0, error: 1, warn: 2, overridden: 3, pass: 4 } as const;
+  const steps = [...result.steps].sort((a, b) => order[a.effect] - order[b.effect]);
+  const body: string[] = [];
+  let used = head.join('\n').length + tail.join('\n').length + 400;
+  let left = 0;
+  const room = (line: string) => {
+    if (left > 0 || used + line.length + 1 > max) return false;
+    used += line.length + 1;
+    return true;
+  };
+  for (const step of steps) {
     if (step.outcome.findings.length === 0 && step.outcome.actions.length === 0) continue;
-    lines.push(`#### ${step.module}`, '');
-    for (const finding of step.outcome.findings) {
+    const lines: string[] = [];
+    const findings = [...step.outcome.findings].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+    for (const finding of findings) {
       const at = where(finding);
-      lines.push(`- ${at ? `\`${at}\` ` : ''}**${escapeMarkdown(finding.title)}**: ${escapeMarkdown(finding.message)}`);
-      if (finding.suggestion) lines.push(`  - suggested doc text: ${escapeMarkdown(finding.suggestion)}`);
+      let line = `- ${at ? `${inertCode(at)} ` : ''}**${inertMarkdown(finding.title, 300)}**: ${inertMarkdown(finding.message, 2000)}`;
+      if (finding.suggestion) line += `\n  - suggested doc text: ${inertMarkdown(finding.suggestion, 1000)}`;
+      if (room(line)) lines.push(line);
+      else left++;
     }
     for (const action of step.outcome.actions) {
       const verb = action.status === 'planned' ? (result.dryRun ? 'would' : 'planned') : action.status;
-      lines.push(`- ${verb} ${escapeMarkdown(action.kind)} \`${action.target}\`: ${escapeMarkdown(action.reason)}`);
+      const line = `- ${verb} ${inertMarkdown(action.kind)} ${inertCode(action.target)}: ${inertMarkdown(action.reason, 1000)}`;
+      if (room(line)) lines.push(line);
+      else left++;
     }
-    lines.push('');
+    if (lines.length > 0) body.push(`#### ${step.module}`, '', ...lines, '');
   }
-  if (extra.auditFile) lines.push(`<sub>audit: ${escapeMarkdown(extra.auditFile)} · run ${escapeMarkdown(result.runId)}</sub>`, '');
-  return `${lines.join('\n')}\n`;
+  if (left > 0) body.push(`**${left} more not shown here** (GitHub's size limit): ${options.rest ?? 'see the check runs, the job summary and the audit artifact'}.`, '');
+  return `${[...head, ...body, ...tail].join('\n')}\n`;
 }
 
 export function formatResult(result: RunResult, format: Format, extra: ReportExtra = {}): string {
-  if (format === 'json') return `${JSON.stringify(resultView(result, { auditFile: extra.auditFile, github: { writes: extra.githubWrites ?? [] } }), null, 2)}\n`;
+  if (format === 'json') return `${inertJsonLine(JSON.stringify(resultView(result, { auditFile: extra.auditFile, github: { writes: extra.githubWrites ?? [] } }), null, 2))}\n`;
   if (format === 'markdown') return formatMarkdown(result, extra);
   return formatText(result, extra);
 }

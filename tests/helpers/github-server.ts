@@ -64,14 +64,18 @@ interface Status {
 export class GitHubServer {
   readonly requests: Recorded[] = [];
   readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string; repo?: { full_name: string } }; base: { sha: string; ref: string; repo?: { full_name: string } }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string }>();
-  readonly reviews = new Map<number, Array<{ user: { login: string }; state: string; commit_id: string }>>();
+  readonly reviews = new Map<number, Array<{ user: { login: string; type?: string }; state: string; commit_id: string }>>();
   readonly comments: Comment[] = [];
   readonly permissions = new Map<string, string>();
   readonly teams = new Map<string, Set<string>>();
   readonly checkRuns: CheckRun[] = [];
+  /** Commits GitHub knows: committer date (set by whoever commits) and when each check suite was created (server time, on push). */
+  readonly commits = new Map<string, { committedAt: string; suites: string[] }>();
+  /** Pull request and issue events (head_ref_force_pushed, ...), server time. */
+  readonly issueEvents: Array<{ issue: number; event: string; created_at: string }> = [];
   readonly statuses: Status[] = [];
-  /** Paths (method + path regex) that answer a status instead of working. */
-  readonly failures: Array<{ method: string; path: RegExp; status: number; times?: number; message?: string }> = [];
+  /** Paths (method + path regex, and Accept header when given) that answer a status instead of working; status 0 never answers. */
+  readonly failures: Array<{ method: string; path: RegExp; accept?: RegExp; status: number; times?: number; message?: string }> = [];
   botLogin = 'github-actions[bot]';
   /** Repositories a repository_dispatch may reach, and the dispatches received. */
   readonly dispatchable = new Set<string>();
@@ -95,6 +99,23 @@ export class GitHubServer {
   now(): string {
     this.clockMs += 1000;
     return new Date(this.clockMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  /**
+   * A push of `sha` as GitHub records it: a check suite created now (server time), the commit's own
+   * date (now unless `committedAt` forges one), and for a pull request a new head, with a
+   * head_ref_force_pushed event when `force` is set.
+   */
+  pushed(sha: string, options: { pr?: number; committedAt?: string; force?: boolean } = {}): void {
+    const at = this.now();
+    const known = this.commits.get(sha);
+    if (known) known.suites.push(at);
+    else this.commits.set(sha, { committedAt: options.committedAt ?? at, suites: [at] });
+    if (options.pr !== undefined) {
+      const pull = this.pulls.get(options.pr);
+      if (pull) pull.head.sha = sha;
+      if (options.force) this.issueEvents.push({ issue: options.pr, event: 'head_ref_force_pushed', created_at: at });
+    }
   }
 
   addComment(issue: number, login: string, body: string, type = 'User'): Comment {
@@ -127,9 +148,11 @@ export class GitHubServer {
           return res.end(artifact.zip);
         }
         if (req.headers.authorization !== `token ${this.token}`) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
-        const failure = this.failures.find((f) => f.method === record.method && f.path.test(record.path) && (f.times === undefined || f.times > 0));
+        const failure = this.failures.find((f) => f.method === record.method && f.path.test(record.path) && (!f.accept || f.accept.test(record.accept ?? '')) && (f.times === undefined || f.times > 0));
         if (failure) {
           if (failure.times !== undefined) failure.times--;
+          // Status 0: GitHub never answers (the connection stays open until the client gives up).
+          if (failure.status === 0) return;
           return send(failure.status, { message: failure.message ?? 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' });
         }
         const sendText = (text: string) => {
@@ -293,6 +316,19 @@ export class GitHubServer {
       const name = url.searchParams.get('check_name');
       const runs = this.checkRuns.filter((x) => x.head_sha === m![1] && (!name || x.name === name));
       return this.page(runs, url, send, (items) => ({ total_count: runs.length, check_runs: items }));
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([0-9a-f]{7,40})$/.exec(r.path))) {
+      const commit = this.commits.get(m[1]!);
+      if (!commit) return send(422, { message: `No commit found for SHA: ${m[1]}` });
+      const who = { name: 'Test', email: 'test@example.invalid', date: commit.committedAt };
+      return send(200, { sha: m[1], commit: { author: who, committer: who, message: 'change' }, files: [] });
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-suites$/.exec(r.path))) {
+      const suites = (this.commits.get(m[1]!)?.suites ?? []).map((created_at, i) => ({ id: i + 1, head_sha: m![1], status: 'completed', app: { slug: 'github-actions' }, created_at, updated_at: created_at }));
+      return this.page(suites, url, send, (items) => ({ total_count: suites.length, check_suites: items }));
+    }
+    if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/events$/.exec(r.path))) {
+      return this.page(this.issueEvents.filter((e) => e.issue === Number(m![1])).map((e, i) => ({ id: i + 1, event: e.event, created_at: e.created_at, actor: { login: 'someone' } })), url, send);
     }
     if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/statuses\/([^/]+)$/.exec(r.path))) {
       const status: Status = { id: this.nextId++, sha: m[1]!, state: r.body.state, context: r.body.context, description: r.body.description ?? null, created_at: this.now() };
