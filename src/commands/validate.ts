@@ -7,6 +7,7 @@ export default async function validate(args: ParsedArgs): Promise<number> {
   const workflows = Object.entries(loaded.policy.workflows)
     .map(([event, steps]) => `${event}: ${steps.join(' -> ') || '(no steps)'}`)
     .join('; ');
-  process.stdout.write(`${loaded.file}: valid policy${workflows ? ` (${workflows})` : ''}\n`);
+  for (const warning of loaded.warnings) process.stderr.write(`${warning}\n`);
+  process.stdout.write(`${loaded.file}: valid policy${workflows ? ` (${workflows})` : ''}${loaded.warnings.length ? ` with ${loaded.warnings.length} warning${loaded.warnings.length > 1 ? 's' : ''}` : ''}\n`);
   return ExitCode.pass;
 }

@@ -7,7 +7,7 @@ import type { ModuleRegistry } from '../module.ts';
 import { closest } from '../suggest.ts';
 import { locate, type PathSegment } from './locate.ts';
 import { formatPath, type PolicyProblem } from './problem.ts';
-import { checkRules } from './rules.ts';
+import { checkRules, checkWarnings } from './rules.ts';
 import { policySchema, type Policy } from './schema.ts';
 
 /** A policy is a short hand-written file; anything larger is a mistake or an attack. */
@@ -20,6 +20,8 @@ export interface LoadedPolicy {
   policy: Policy;
   /** sha256 of the file's bytes, recorded in every audit artifact. */
   hash: string;
+  /** What is valid but likely a mistake, one `file:line:col key.path: message` line each. */
+  warnings: string[];
 }
 
 interface SchemaDef {
@@ -130,6 +132,11 @@ async function readPolicyText(file: string): Promise<Buffer> {
 
 /** Parses and validates policy text. Every problem is gathered before anything is thrown. */
 export async function parsePolicy(file: string, text: string, registry: ModuleRegistry): Promise<Policy> {
+  return (await parsePolicyWithWarnings(file, text, registry)).policy;
+}
+
+/** parsePolicy, with the warnings of a valid policy rendered as `file:line:col key.path: message`. */
+export async function parsePolicyWithWarnings(file: string, text: string, registry: ModuleRegistry): Promise<{ policy: Policy; warnings: string[] }> {
   if (text.includes('\u0000')) throw invalid(file, [`${file}:1:1 (top level): expected a YAML text file, got binary data`]);
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
     throw invalid(file, [`${file}:1:1 (top level): the policy is empty; expected a mapping starting with "version: 1"`]);
@@ -162,15 +169,20 @@ export async function parsePolicy(file: string, text: string, registry: ModuleRe
   // one run reports every problem.
   problems.push(...(await checkRules(parsed.success ? (parsed.data as Policy) : partialPolicy(schema, data as Record<string, unknown>), registry)));
   if (problems.length > 0) throw invalid(file, render(file, doc, counter, problems));
-  return parsed.data as Policy;
+  const policy = parsed.data as Policy;
+  // Defaults fill in every module's slice: only the ones the file itself configures can be unused.
+  const raw = (data as { modules?: unknown }).modules;
+  const written = new Set(raw && typeof raw === 'object' ? Object.keys(raw) : []);
+  const configured = { ...policy, modules: Object.fromEntries(Object.entries(policy.modules).filter(([id]) => written.has(id))) };
+  return { policy, warnings: render(file, doc, counter, await checkWarnings(configured, registry)) };
 }
 
 /** Parses policy text that did not come from a file on disk (a blob at a git commit). */
 export async function loadPolicyText(label: string, text: string, registry: ModuleRegistry): Promise<LoadedPolicy> {
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length > MAX_POLICY_BYTES) throw new DriftGuardError('policy_unreadable', `${label}: is larger than 1 MiB; a policy may be at most 1 MiB`);
-  const policy = await parsePolicy(label, text.replace(/^\uFEFF/, ''), registry);
-  return { file: label, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  const { policy, warnings } = await parsePolicyWithWarnings(label, text.replace(/^\uFEFF/, ''), registry);
+  return { file: label, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, warnings };
 }
 
 export async function loadPolicy(file: string, registry: ModuleRegistry): Promise<LoadedPolicy> {
@@ -181,6 +193,6 @@ export async function loadPolicy(file: string, registry: ModuleRegistry): Promis
   } catch {
     throw invalid(file, [`${file}:1:1 (top level): expected UTF-8 text, got bytes that are not UTF-8`]);
   }
-  const policy = await parsePolicy(file, text.replace(/^\uFEFF/, ''), registry);
-  return { file, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  const { policy, warnings } = await parsePolicyWithWarnings(file, text.replace(/^\uFEFF/, ''), registry);
+  return { file, policy, hash: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, warnings };
 }

@@ -49,6 +49,24 @@ const moduleRules: Rule = async (policy, registry) => {
 
 export const RULES: readonly Rule[] = [knownEvents, knownSteps, moduleRules];
 
+/** A module configured under `modules:` that no workflow runs: valid, but it will never do anything. */
+const unusedModules: Rule = (policy, registry) => {
+  const used = new Set(Object.values(policy.workflows).flat());
+  return Object.keys(policy.modules ?? {})
+    .filter((id) => registry.has(id) && !used.has(id))
+    .map((id) => {
+      const events = registry.get(id)!.events;
+      return { path: ['modules', id], at: 'key' as const, message: `warning: module "${id}" is configured but no workflow runs it, so it never runs; add it to a workflow, e.g. workflows: { ${events[0]}: [${id}] } (it handles ${events.join(', ')})` };
+    });
+};
+
+/** Rules whose findings are warnings: the policy stays valid (exit 0) and each is printed. */
+export const WARNING_RULES: readonly Rule[] = [unusedModules];
+
+export async function checkWarnings(policy: Policy, registry: ModuleRegistry): Promise<PolicyProblem[]> {
+  return (await Promise.all(WARNING_RULES.map((rule) => rule(policy, registry)))).flat();
+}
+
 export async function checkRules(policy: Policy, registry: ModuleRegistry): Promise<PolicyProblem[]> {
   return (await Promise.all(RULES.map((rule) => rule(policy, registry)))).flat();
 }
