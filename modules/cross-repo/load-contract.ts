@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Obj = { [key: string]: Json };
@@ -38,19 +38,37 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
     const at = conflict >= 0 ? conflict : lines.findIndex((l) => CONFLICT.test(l));
     return { error: 'unresolved merge conflict marker', line: at + 1 };
   }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    return { error: `not valid YAML or JSON: ${first.message.split('\n')[0]}`, line: counter.linePos(first.pos[0]).line };
+  // JSON parses fast natively; the position-keeping YAML parse is then needed only to place findings.
+  let raw: Json | undefined;
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      raw = JSON.parse(text) as Json;
+    } catch {
+      raw = undefined;
+    }
   }
-  let raw: Json;
-  try {
-    raw = doc.toJS({ maxAliasCount: 64 }) as Json;
-  } catch (err) {
-    return { error: `not valid YAML or JSON: ${(err as Error).message}`, line: 1 };
+  let parsed: { doc: Document.Parsed; counter: LineCounter } | undefined;
+  const positions = () => {
+    if (!parsed) {
+      const counter = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false }), counter };
+    }
+    return parsed;
+  };
+  if (raw === undefined) {
+    const { doc, counter } = positions();
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      return { error: `not valid YAML or JSON: ${first.message.split('\n')[0]}`, line: counter.linePos(first.pos[0]).line };
+    }
+    try {
+      raw = doc.toJS({ maxAliasCount: 64 }) as Json;
+    } catch (err) {
+      return { error: `not valid YAML or JSON: ${(err as Error).message}`, line: 1 };
+    }
   }
   const keyLine = (key: string) => {
+    const { doc, counter } = positions();
     const node = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
     return node && isScalar(node.key) && node.key.range ? counter.linePos(node.key.range[0]).line : 1;
   };
@@ -118,6 +136,7 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
     kind,
     value: raw,
     lineOf(path) {
+      const { doc, counter } = positions();
       for (let n = path.length; n > 0; n--) {
         const parent = doc.getIn(path.slice(0, n - 1), true) as Node | undefined;
         if (isMap(parent)) {
