@@ -83,6 +83,18 @@ export function eligibility(resource: Resource, policy: EligibilityPolicy, now: 
   if (createdMarker !== undefined && !markerCreated) return skip(`malformed dg-created-at "${createdMarker}"`, true);
   // With two creation times, the later one: it makes the resource younger, never older than proven.
   const created = resource.createdAt && markerCreated ? (resource.createdAt > markerCreated ? resource.createdAt : markerCreated) : (resource.createdAt ?? markerCreated);
+  // With both, the reason names the one used and why the other was not.
+  let createdText = created?.toISOString() ?? '';
+  let createdNote = '';
+  if (resource.createdAt && markerCreated && resource.createdAt.getTime() !== markerCreated.getTime()) {
+    if (resource.createdAt > markerCreated) {
+      createdText += ", the provider's creation time,";
+      createdNote = `; dg-created-at ${markerCreated.toISOString()} not used: the provider's creation time is later`;
+    } else {
+      createdText += ', the dg-created-at marker,';
+      createdNote = `; the provider's creation time ${resource.createdAt.toISOString()} is earlier`;
+    }
+  }
 
   let expiresAt: Date;
   let why: string;
@@ -109,7 +121,7 @@ export function eligibility(resource: Resource, policy: EligibilityPolicy, now: 
     }
     ttl = Math.min(ttl, maxTtl);
     expiresAt = new Date(created.getTime() + ttl);
-    why = `created ${created.toISOString()} + ${source}`;
+    why = `created ${createdText} + ${source}${createdNote}`;
   }
   if (expiresAt.getTime() > now.getTime()) {
     return skip(`not expired: expires in ${formatDuration(expiresAt.getTime() - now.getTime())} (${why})`, false, expiresAt);

@@ -73,6 +73,18 @@ describe('eligibility (pure, clock passed in)', () => {
     expect(eligibility(r, POLICY, NOW).eligible).toBe(false);
   });
 
+  it('says which creation time it used, and why the other was not', () => {
+    // The provider's creation time is later: the dg-created-at marker is not used, and the reason says so.
+    const provider = base({ createdAt: new Date('2026-11-25T00:00:00Z'), tags: { 'dg-created-at': '2026-11-01T00:00:00Z' } });
+    expect(eligibility(provider, POLICY, NOW)).toMatchObject({
+      eligible: false,
+      reason: 'not expired: expires in 12h (created 2026-11-25T00:00:00.000Z, the provider\'s creation time, + ttl 24h; dg-created-at 2026-11-01T00:00:00.000Z not used: the provider\'s creation time is later)',
+    });
+    const marker = base({ createdAt: new Date('2026-11-01T00:00:00Z'), tags: { 'dg-created-at': '2026-11-25T00:00:00Z' } });
+    expect(eligibility(marker, POLICY, NOW).reason).toBe('not expired: expires in 12h (created 2026-11-25T00:00:00.000Z, the dg-created-at marker, + ttl 24h; the provider\'s creation time 2026-11-01T00:00:00.000Z is earlier)');
+    expect(eligibility(base({ tags: {} }), POLICY, NOW).reason).toBe('expired 4d12h ago (created 2026-11-20T00:00:00.000Z + ttl 24h)');
+  });
+
   it('parses instants strictly', () => {
     expect(parseInstant('1700000000')?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
     expect(parseInstant('2026-01-01T00:00:00+02:00')?.toISOString()).toBe('2025-12-31T22:00:00.000Z');
