@@ -148,7 +148,7 @@ describe('driftguard-publish.yml', () => {
   });
 
   it('publishes with the released Action and the least it needs: read the run\'s artifacts, write checks and the comment', () => {
-    expect(job.permissions).toEqual({ actions: 'read', contents: 'read', checks: 'write', statuses: 'read', 'pull-requests': 'write' });
+    expect(job.permissions).toEqual({ actions: 'read', contents: 'read', checks: 'write', 'pull-requests': 'write' });
     expect(job.steps.some((s) => s.uses?.startsWith('actions/checkout@') || s.uses?.startsWith('actions/download-artifact@'))).toBe(false);
     const step = job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
     expect(step.with).toMatchObject({ command: 'publish', 'dry-run': 'false' });
