@@ -18,12 +18,16 @@ const pairs = loadCorpus();
 // Warm both (module loading, JIT) on one pair so neither pays start-up inside its time.
 await driftguardJudge({ path: pairs[0]!.base, text: '{}' }, { path: pairs[0]!.head, text: '{}' }).catch(() => undefined);
 await openapiDiffJudge({ path: 'a.json', text: '{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}' }, { path: 'b.json', text: '{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{}}' });
-const ours = await score('driftguard', driftguardJudge, pairs);
-const theirs = await score('openapi-diff', openapiDiffJudge, pairs);
-const json = process.argv.includes('--json');
-if (json) console.log(JSON.stringify({ ours: { ...ours, misses: ours.misses.length }, theirs: { ...theirs, misses: theirs.misses.length } }));
-else {
-  console.log(`contract diff on ${pairs.length} public before/after pairs (${ours.positives} breaking, published verdicts from oasdiff's tests):`);
-  console.log(`  ${formatScore(ours)}`);
-  console.log(`  ${formatScore(theirs)}`);
+const results = [];
+for (const [file, label] of [['corpus.json', "published verdicts of oasdiff's tests"], ['corpus-openapitools.json', "published verdicts of OpenAPITools/openapi-diff's tests (a second opinion)"]] as const) {
+  const set = loadCorpus(file);
+  const ours = await score('driftguard', driftguardJudge, set);
+  const theirs = await score('openapi-diff', openapiDiffJudge, set);
+  results.push({ file, ours: { ...ours, misses: ours.misses.length }, theirs: { ...theirs, misses: theirs.misses.length } });
+  if (!process.argv.includes('--json')) {
+    console.log(`contract diff on ${set.length} public before/after pairs of ${file} (${ours.positives} breaking, ${label}):`);
+    console.log(`  ${formatScore(ours)}`);
+    console.log(`  ${formatScore(theirs)}`);
+  }
 }
+if (process.argv.includes('--json')) console.log(JSON.stringify(results));

@@ -36,8 +36,13 @@ export interface Score {
 /** The corpus folder: this file's own, unless bundled elsewhere (then DRIFTGUARD_CONTRACTS_CORPUS). */
 export const corpusDir = process.env.DRIFTGUARD_CONTRACTS_CORPUS ?? dirname(fileURLToPath(import.meta.url));
 
-export function loadCorpus(dir = corpusDir): Pair[] {
-  return (JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as { pairs: Pair[] }).pairs;
+/**
+ * `corpus.json`: oasdiff's pairs, the scored corpus with the CI targets. `corpus-openapitools.json`:
+ * OpenAPITools/openapi-diff's pairs, a second opinion whose verdicts often disagree with oasdiff's
+ * (it calls a removed parameter or a changed format incompatible), reported next to it.
+ */
+export function loadCorpus(file = 'corpus.json', dir = corpusDir): Pair[] {
+  return (JSON.parse(readFileSync(join(dir, file), 'utf8')) as { pairs: Pair[] }).pairs;
 }
 
 /** Recall and precision on breaking changes, pair by pair. An error on a pair counts as flagging it. */

@@ -29,4 +29,14 @@ describe('the contract diff on the public corpus (eval/contracts)', () => {
     expect(result.recall).toBeGreaterThanOrEqual(0.9);
     expect(result.precision).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
+
+  it('scores the second opinion (OpenAPITools/openapi-diff verdicts) without a target, and stays precise on it', async () => {
+    const second = loadCorpus('corpus-openapitools.json');
+    expect(second.length).toBeGreaterThanOrEqual(60);
+    expect(readFileSync(join(corpusDir, 'openapitools', 'LICENSE'), 'utf8')).toContain('Apache License');
+    const result = await score('driftguard', driftguardJudge, second);
+    console.log(`second opinion: ${formatScore(result)}`);
+    expect(result.errors).toBe(0);
+    expect(result.precision).toBeGreaterThanOrEqual(0.9);
+  }, 120_000);
 });
