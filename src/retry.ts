@@ -105,11 +105,13 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
   const classify = options.isTransient ?? isTransient;
   const maxRetryAfter = options.maxRetryAfterMs ?? 60_000;
   const minDelay = options.minDelayMs ?? 250;
+  const failures: unknown[] = [];
   return pRetry(
     async (attempt) => {
       try {
         return await operation(attempt);
       } catch (err) {
+        failures.push(err);
         if (!classify(err)) throw new AbortError(err instanceof Error ? err : new Error(String(err)));
         const wait = retryAfterMs(err);
         if (wait !== undefined && wait > maxRetryAfter) throw new AbortError(err instanceof Error ? err : new Error(String(err)));
@@ -134,5 +136,34 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
         await sleep(extra, options.signal);
       },
     },
-  );
+  ).catch((err: unknown) => {
+    throw firstMeaningful(err, failures);
+  });
+}
+
+/** Throttling (429, SlowDown, RequestLimitExceeded, ...): says how busy the service is, not what went wrong. */
+export function isThrottle(err: unknown): boolean {
+  const e = err as ErrorLike | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (httpStatusOf(err) === 429) return true;
+  return [e.name, e.code].some((c) => typeof c === 'string' && THROTTLE_CODES.has(c));
+}
+
+const THROTTLE_CODES = new Set([
+  'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'RequestThrottled',
+  'RequestThrottledException', 'SlowDown', 'EC2ThrottledException', 'BandwidthLimitExceeded', 'TooManyRequests', 'rateLimitExceeded',
+  'userRateLimitExceeded', 'RESOURCE_EXHAUSTED',
+]);
+
+/**
+ * When the retries end on a throttle after an earlier attempt failed for a real reason, that
+ * reason is what the user needs: it is rethrown, its message noting the throttling that followed.
+ */
+function firstMeaningful(final: unknown, failures: readonly unknown[]): unknown {
+  if (failures.length < 2 || !isThrottle(final)) return final;
+  const first = failures.find((f) => !isThrottle(f));
+  if (!(first instanceof Error)) return final;
+  const last = final instanceof Error ? final.message.split('\n')[0] : String(final);
+  first.message = `${first.message} (then throttled until the retries ran out, ${failures.length} attempts: ${last})`;
+  return first;
 }

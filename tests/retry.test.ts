@@ -59,6 +59,15 @@ describe('withRetry against a loopback server', () => {
     expect(hits.get('/down')).toHaveLength(3);
   });
 
+  it('shows the first meaningful error, not the throttle that ended the retries', async () => {
+    scripts.set('/broken-then-throttled', [{ status: 500 }, { status: 429 }, { status: 429 }]);
+    const err = await withRetry(() => call('/broken-then-throttled'), { retries: 2, minDelayMs: 5 }).catch((e: unknown) => e as HttpError);
+    expect(err).toMatchObject({ status: 500, message: 'HTTP 500 (then throttled until the retries ran out, 3 attempts: HTTP 429)' });
+    // Only throttles: the last one is the reason.
+    scripts.set('/only-throttled', [{ status: 429 }, { status: 429 }, { status: 429 }]);
+    await expect(withRetry(() => call('/only-throttled'), { retries: 2, minDelayMs: 5 })).rejects.toMatchObject({ status: 429, message: 'HTTP 429' });
+  });
+
   it('is bounded in total time', async () => {
     scripts.set('/slow-down', Array.from({ length: 50 }, () => ({ status: 429 })));
     const started = Date.now();
