@@ -215,6 +215,22 @@ export function compareSchema(base: Json | undefined, head: Json | undefined, sc
   }
   if (Array.isArray(base.prefixItems) && Array.isArray(head.prefixItems)) base.prefixItems.forEach((v, i) => sub(v, (head.prefixItems as Json[])[i], ['prefixItems', String(i)], `prefixItems[${i}]`));
 
+  // The discriminator is how both sides pick a variant.
+  const bd = isObj(base.discriminator) ? base.discriminator : undefined;
+  const hd = isObj(head.discriminator) ? head.discriminator : undefined;
+  if (!bd && hd) emit('discriminator-added', 'discriminator', `${subject} got the discriminator ${q(hd.propertyName)}`);
+  else if (bd && !hd) emit('discriminator-removed', undefined, `${subject} lost the discriminator ${q(bd.propertyName)}`);
+  else if (bd && hd) {
+    if (bd.propertyName !== hd.propertyName) emit('discriminator-property-name-changed', 'discriminator', `${subject} changed its discriminator from ${q(bd.propertyName)} to ${q(hd.propertyName)}`);
+    const bMap = isObj(bd.mapping) ? bd.mapping : {};
+    const hMap = isObj(hd.mapping) ? hd.mapping : {};
+    for (const [value, target] of Object.entries(bMap)) {
+      if (!(value in hMap)) emit('discriminator-mapping-deleted', 'discriminator', `${subject} no longer maps the discriminator value ${q(value)}`);
+      else if (hMap[value] !== target) emit('discriminator-mapping-changed', 'discriminator', `${subject} maps the discriminator value ${q(value)} to ${q(hMap[value])} instead of ${q(target)}`);
+    }
+    for (const value of Object.keys(hMap)) if (!(value in bMap)) emit('discriminator-mapping-added', 'discriminator', `${subject} now maps the discriminator value ${q(value)}`);
+  }
+
   // A schema that becomes a oneOf of alternatives rejects values that match more than one of them.
   if (!Array.isArray(base.oneOf) && Array.isArray(head.oneOf) && head.oneOf.length > 1 && (base.type !== undefined || isObj(base.properties))) {
     emit('wrapped-in-one-of', 'oneOf', `${subject} was wrapped in a oneOf of ${head.oneOf.length} alternatives`);

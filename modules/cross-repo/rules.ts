@@ -87,6 +87,12 @@ export const SCHEMA_RULES: Record<string, readonly [Level, Level, string]> = {
   'one-of-removed': ['breaking', 'info', 'a oneOf subschema was removed'],
   'any-of-added': ['info', 'info', 'an anyOf subschema was added'],
   'any-of-removed': ['breaking', 'info', 'an anyOf subschema was removed'],
+  'discriminator-property-name-changed': ['breaking', 'breaking', 'the discriminator property changed (code that picks the variant by it breaks)'],
+  'discriminator-mapping-deleted': ['breaking', 'info', 'a discriminator value was removed from the mapping'],
+  'discriminator-mapping-added': ['info', 'warning', 'a discriminator value was added to the mapping'],
+  'discriminator-mapping-changed': ['breaking', 'breaking', 'a discriminator value now maps to another schema'],
+  'discriminator-added': ['warning', 'info', 'a discriminator was added'],
+  'discriminator-removed': ['info', 'warning', 'the discriminator was removed'],
   'wrapped-in-one-of': ['breaking', 'breaking', 'the schema became a oneOf of alternatives (a value matching several is rejected, and readers must handle each)'],
 };
 

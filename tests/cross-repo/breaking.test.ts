@@ -142,6 +142,14 @@ describe('composition, branch by branch', () => {
     expect(await breaking(api({ request: { allOf: [{ type: 'object' }] } }), api({ request: { allOf: [{ type: 'object' }, { required: ['x'], properties: { x: { type: 'string' } } }] } }))).toEqual(['breaking:new-required-request-property', 'breaking:request-body-all-of-added']);
     expect(await breaking(api({ response: { allOf: [{ type: 'object' }] } }), api({ response: { allOf: [{ type: 'object' }, { required: ['x'], properties: { x: { type: 'string' } } }] } }))).toEqual([]);
   });
+  it('discriminators: a renamed property breaks both sides, a deleted mapping breaks writers, an added one warns readers', async () => {
+    const d = (propertyName: string, mapping: Schema) => ({ oneOf: [obj({ kind: { type: 'string' } }), obj({ kind: { type: 'string' }, x: { type: 'string' } })], discriminator: { propertyName, mapping } });
+    const two = { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' };
+    const one = { cat: '#/components/schemas/Cat' };
+    expect(await breaking(api({ response: d('kind', two) }), api({ response: d('type', two) }))).toEqual(['breaking:response-body-discriminator-property-name-changed']);
+    expect(await found(api({ request: d('kind', two) }), api({ request: d('kind', one) }))).toEqual(['breaking:request-body-discriminator-mapping-deleted']);
+    expect(await found(api({ response: d('kind', one) }), api({ response: d('kind', two) }))).toEqual(['warning:response-body-discriminator-mapping-added']);
+  });
   it('branches are matched by the component they reference, not by position', async () => {
     const doc = (order: string[], dogRequired: string[]) =>
       api({ response: { oneOf: order.map((n) => ({ $ref: `#/components/schemas/${n}` })) }, extra: { components: { schemas: { Cat: obj({ meow: { type: 'string' } }, ['meow']), Dog: obj({ bark: { type: 'string' } }, dogRequired) } } } });
