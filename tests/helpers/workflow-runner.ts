@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
@@ -201,9 +201,13 @@ export async function runJob(workflow: Workflow, jobName: string, ctx: JobContex
   const runnerTemp = mkdtempSync(join(tmpdir(), 'dg-runner-temp-'));
   const context = { runner: { temp: runnerTemp }, github: { event_name: ctx.eventName, event: ctx.payload, repository: ctx.repository, run_id: ctx.runId, run_attempt: 1, token: ctx.server.token }, secrets: { GITHUB_TOKEN: ctx.server.token } };
   const result: JobResult = { ran: false, checkedOut: false, steps: [], summary: '', uploaded: [] };
-  if (job.if !== undefined && !truthy(evaluate(job.if, context))) return result;
+  if (job.if !== undefined && !truthy(evaluate(job.if, context))) {
+    for (const dir of [scratch, runnerTemp]) rmSync(dir, { recursive: true, force: true });
+    return result;
+  }
   result.ran = true;
-  let workspace = mkdtempSync(join(tmpdir(), 'dg-workspace-'));
+  const empty = mkdtempSync(join(tmpdir(), 'dg-workspace-'));
+  let workspace = empty;
   const eventPath = join(scratch, 'event.json');
   const summaryPath = join(scratch, 'summary.md');
   writeFileSync(eventPath, JSON.stringify(ctx.payload));
@@ -262,5 +266,6 @@ export async function runJob(workflow: Workflow, jobName: string, ctx: JobContex
     } else throw new Error(`${jobName}: the test runner does not know ${uses}`);
   }
   result.summary = readFileSync(summaryPath, 'utf8');
+  for (const dir of [scratch, runnerTemp, empty]) rmSync(dir, { recursive: true, force: true });
   return result;
 }
