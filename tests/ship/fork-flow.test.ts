@@ -299,6 +299,25 @@ describe('the publisher refuses an artifact it cannot tie to the run', () => {
     nothingPublished();
   });
 
+  it('two artifacts of that name, an expired one, and a run GitHub ties to another pull request', async () => {
+    const file = JSON.stringify(verdict());
+    const twice = nextRun++;
+    recordRun(twice, head);
+    server.addArtifact(twice, 'driftguard-verdict', zip({ 'driftguard-verdict.json': file }));
+    server.addArtifact(twice, 'driftguard-verdict', zip({ 'driftguard-verdict.json': file }));
+    expect((await publish(twice)).steps[0]!.stderr).toContain(`workflow run ${twice} has 2 artifacts named driftguard-verdict; nothing was published`);
+    const expired = nextRun++;
+    recordRun(expired, head);
+    server.addArtifact(expired, 'driftguard-verdict', zip({ 'driftguard-verdict.json': file }), { expired: true });
+    expect((await publish(expired)).steps[0]!.stderr).toContain('has expired; nothing was published');
+    const tied = nextRun++;
+    recordRun(tied, head);
+    server.workflowRuns.get(tied)!.pull_requests = [{ number: 9, head: { sha: head }, base: { sha: base } }];
+    server.addArtifact(tied, 'driftguard-verdict', zip({ 'driftguard-verdict.json': file }));
+    expect((await publish(tied)).steps[0]!.stderr).toContain(`the verdict names pull request #2, but workflow run ${tied} belongs to #9; nothing was published`);
+    nothingPublished();
+  });
+
   it('a run that was not for a pull request, and a run with no verdict', async () => {
     const push = nextRun++;
     recordRun(push, head, { event: 'push' });
