@@ -101,7 +101,7 @@ describe('cross-repo round trip', () => {
     ]);
     const check = roundCheck();
     expect(check).toMatchObject({ head_sha: head, status: 'in_progress', conclusion: null });
-    expect(check.output.summary).toContain('| acme/billing | pending |');
+    expect(check.output.summary).toContain('| `acme/billing` | pending |');
     expect(server.dispatches[0]!.client_payload).toMatchObject({ source_repo: 'Codertocat/Hello-World', pr: 7, head_sha: head, correlation_id: check.external_id, contracts: ['orders-api'] });
     expect(server.checkRuns.filter((c) => c.name === 'driftguard/cross-repo')).toHaveLength(1);
   });
@@ -175,6 +175,16 @@ describe('cross-repo round trip', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('api/openapi.yaml:14  breaking change in orders-api: response-required-property-removed: GET /orders: removed the required response property `total` from the 200 application/json response (/paths/~1orders/get/responses/200/content/application~1json/schema/properties/total; line 16 of the base version)');
     expect(roundCheck()).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  });
+
+  it('a change to a file the OpenAPI document references is compared through the document, in its direction', async () => {
+    const root = OPENAPI.replace(/              schema:\n[^]*$/, "              schema: { $ref: 'schemas/order.yaml' }\n");
+    const order = (required: string) => `type: object\nrequired: [${required}]\nproperties:\n  id: { type: string }\n  total: { type: number }\n`;
+    ({ repo, base, head } = TestRepo.withChange({ 'README.md': '# orders\n', 'policy.yaml': SOURCE_POLICY().replace('paths: ["api/openapi.yaml"]', 'paths: ["api/**"]'), 'api/openapi.yaml': root, 'api/schemas/order.yaml': order('id, total') }, { 'api/schemas/order.yaml': order('id') }));
+    server.pulls.set(7, { number: 7, state: 'open', user: { login: 'dev' }, head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' }, files: ['api/schemas/order.yaml'] });
+    const run = await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('api/openapi.yaml:13  breaking change in orders-api: response-property-became-optional: GET /orders: the response property `total` of the 200 application/json response became optional');
   });
 
   it('a head that cannot be compared blocks with file, line and reason: a conflict marker, a Swagger 2.0 file', async () => {

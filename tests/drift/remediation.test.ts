@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rendered } from '../helpers/markdown.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateMetadata } from '../../modules/remediation/metadata.ts';
 import { TestRepo } from '../helpers/git-repo.ts';
@@ -83,6 +84,7 @@ modules:
     ({ repo, base, head } = TestRepo.withChange({ 'README.md': '# infra\n', 'policy.yaml': policy }, { 'main.tf': '# fix\n' }));
     github.issues.set(100, { number: 100, title: 'Drift: web (prod, eu-west-1)', body: 'x', state: 'open', labels: ['drift', 'drift:infra', 'prod'] });
     github.pulls.set(9, { number: 9, state: 'open', user: { login: 'dev' }, head: { sha: head, ref: 'fix' }, base: { sha: base, ref: 'main' }, files: ['main.tf'], body: BODY() });
+    github.permissions.set('lead', 'write');
   });
   afterEach(async () => {
     await github.stop();
@@ -97,7 +99,7 @@ modules:
     github.reviews.set(9, [{ user: { login: 'lead' }, state: 'APPROVED', commit_id: 'f'.repeat(40) }, { user: { login: 'dev' }, state: 'APPROVED', commit_id: head }]);
     expect((await sync()).code).toBe(1);
     expect(check()).toMatchObject({ conclusion: 'failure' });
-    expect(check().output.summary).toContain(`needs 1 approving review(s) on the current head ${head.slice(0, 12)}, has 0`);
+    expect(rendered(check().output.summary!)).toContain(`needs 1 approving review(s) on the current head ${head.slice(0, 12)} from reviewers with write permission, has 0`);
     github.reviews.get(9)!.push({ user: { login: 'lead' }, state: 'APPROVED', commit_id: head });
     expect((await sync()).code).toBe(0);
     expect(check()).toMatchObject({ conclusion: 'success' });
@@ -107,7 +109,25 @@ modules:
     github.pulls.get(9)!.body = BODY().replace('- Environment: prod\n', '');
     github.reviews.set(9, [{ user: { login: 'lead' }, state: 'APPROVED', commit_id: head }]);
     expect((await sync()).code).toBe(1);
-    expect(check().output.summary).toContain('Environment: Environment is missing (e.g. prod)');
+    expect(rendered(check().output.summary!)).toContain('Environment: Environment is missing (e.g. prod)');
+  });
+
+  it('counts approvals only from reviewers with write permission, never the author or a bot, and says who was left out', async () => {
+    github.permissions.set('reader', 'read');
+    github.permissions.set('triager', 'triage');
+    github.permissions.set('dev', 'admin');
+    github.reviews.set(9, [
+      { user: { login: 'reader' }, state: 'APPROVED', commit_id: head },
+      { user: { login: 'triager' }, state: 'APPROVED', commit_id: head },
+      { user: { login: 'stranger' }, state: 'APPROVED', commit_id: head },
+      { user: { login: 'renovate[bot]', type: 'Bot' }, state: 'APPROVED', commit_id: head },
+      { user: { login: 'dev' }, state: 'APPROVED', commit_id: head },
+    ]);
+    expect((await sync()).code).toBe(1);
+    const text = rendered(check().output.summary!);
+    expect(text).toContain('has 0; not counted: reader (read permission, below write), triager (triage permission, below write), stranger (none permission, below write), renovate[bot] (a bot), dev (the author of the pull request)');
+    github.reviews.get(9)!.push({ user: { login: 'lead' }, state: 'APPROVED', commit_id: head });
+    expect((await sync()).code).toBe(0);
   });
 
   it('on merge: verifies with a refresh-only plan, writes the drift audit record and closes the drift issue', async () => {
