@@ -173,6 +173,7 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   const results = new Map<Resource, DeleteResult>();
   const byTarget = new Map<Target, Resource[]>();
   for (const { resource, target } of state.eligible) byTarget.set(target, [...(byTarget.get(target) ?? []), resource]);
+  const progress = progressLog(state.eligible.length, results, log);
   for (const [target, resources] of byTarget) {
     await mapLimit(resources, config.concurrency, async (resource) => {
       try {
@@ -186,6 +187,8 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
         results.set(resource, result);
       } catch (err) {
         results.set(resource, { status: 'failed', reason: describeError(err) });
+      } finally {
+        progress();
       }
     });
   }
@@ -229,6 +232,22 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   for (const run of state.earlier) actions.push({ kind: 'account for interrupted run', target: run.runId, reason: `completed: ${describeUnfinished(run)}`, status: 'done' });
   if (journalData.unconfirmed.length > 0) findings.push({ rule: 'janitor.journal', title: 'journal', message: `the journal does not confirm ${journalData.unconfirmed.length} destructive calls: ${journalData.unconfirmed.slice(0, 5).join(', ')}`, severity: 'error' });
   return { ...planned, verdict: failed.length > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings, data: { ...planned.data, journal: journalData } };
+}
+
+/** A log line at every tenth of phase 2 (and at least every 15 s), with the counts so far. */
+function progressLog(total: number, results: ReadonlyMap<Resource, DeleteResult>, log: StepContext<JanitorConfig>['log']): () => void {
+  const every = Math.max(1, Math.ceil(total / 10));
+  const started = Date.now();
+  let handled = 0;
+  let logged = started;
+  return () => {
+    handled++;
+    if (handled % every !== 0 && handled !== total && Date.now() - logged < 15_000) return;
+    logged = Date.now();
+    const counts: Record<string, number> = { deleted: 0, gone: 0, skipped: 0, refused: 0, failed: 0 };
+    for (const r of results.values()) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    log.info({ handled, total, ...counts, elapsedMs: logged - started }, `phase 2: ${handled} of ${total} handled (${counts.deleted} deleted, ${counts.gone} already gone, ${counts.skipped} skipped, ${counts.refused} refused, ${counts.failed} failed)`);
+  };
 }
 
 function interruptedNote(earlier: readonly UnfinishedRun[], verb: string): string {

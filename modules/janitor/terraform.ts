@@ -78,21 +78,23 @@ export function plannedChanges(plan: unknown): PlannedChange[] {
  */
 export async function destroyEnvironment(env: string, settings: JanitorConfig['terraform'], deps: Deps, hooks: DestroyHooks): Promise<DestroyOutcome> {
   const dir = workdirOf(settings, env, deps.cwd);
+  // Every failure before the apply names the step, and that nothing was destroyed.
+  const untouched = (reason: string): DestroyOutcome => ({ ok: false, reason: `${reason}; nothing was destroyed` });
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) return { ok: false, reason: `no Terraform working directory at ${dir}` };
   const run = { binary: settings.binary, dir, timeoutMs: durationMs(settings.timeout), timeout: settings.timeout };
   const initFailure = await terraformInit(deps, run);
-  if (initFailure) return { ok: false, reason: initFailure };
+  if (initFailure) return untouched(initFailure);
   const lock = `-lock-timeout=${Math.round(durationMs(settings.lock_timeout) / 1000)}s`;
   const planDir = await mkdtemp(join(tmpdir(), 'dg-destroy-'));
   const planFile = join(planDir, 'destroy.tfplan');
   try {
     const plan = await terraform(deps, run, ['plan', '-destroy', '-input=false', '-no-color', lock, `-out=${planFile}`]);
-    if (!plan.ok) return { ok: false, reason: plan.reason };
-    if (plan.result.code !== 0) return { ok: false, reason: `terraform plan -destroy exited ${plan.result.code}: ${firstError(plan.result.stderr || plan.result.stdout)}` };
+    if (!plan.ok) return untouched(plan.reason);
+    if (plan.result.code !== 0) return untouched(`terraform plan -destroy exited ${plan.result.code}: ${firstError(plan.result.stderr || plan.result.stdout)}`);
     const show = await terraform(deps, run, ['show', '-json', '-no-color', planFile]);
-    if (!show.ok) return { ok: false, reason: show.reason };
-    if (show.result.code !== 0) return { ok: false, reason: `terraform show -json exited ${show.result.code}: ${firstError(show.result.stderr || show.result.stdout)}` };
+    if (!show.ok) return untouched(show.reason);
+    if (show.result.code !== 0) return untouched(`terraform show -json exited ${show.result.code}: ${firstError(show.result.stderr || show.result.stdout)}`);
     let changes: PlannedChange[];
     try {
       changes = plannedChanges(JSON.parse(show.result.stdout));
@@ -113,7 +115,7 @@ export async function destroyEnvironment(env: string, settings: JanitorConfig['t
   async function applyPlan(): Promise<DestroyOutcome> {
     const apply = await terraform(deps, run, ['apply', '-input=false', '-no-color', lock, planFile]);
     if (!apply.ok) return { ok: false, reason: `${apply.reason}; the environment may be partly destroyed` };
-    if (apply.result.code !== 0) return { ok: false, reason: `terraform apply of the checked destroy plan exited ${apply.result.code}: ${firstError(apply.result.stderr || apply.result.stdout)}` };
+    if (apply.result.code !== 0) return { ok: false, reason: `terraform apply of the checked destroy plan exited ${apply.result.code}: ${firstError(apply.result.stderr || apply.result.stdout)}; the environment may be partly destroyed` };
     const summary = /Resources: (?:\d+ added, \d+ changed, )?(\d+) destroyed/.exec(apply.result.stdout);
     return { ok: true, detail: summary ? `${summary[1]} resources destroyed` : 'destroy complete' };
   }

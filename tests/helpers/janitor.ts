@@ -32,11 +32,11 @@ export function testClouds(overrides: Partial<CloudClients> = {}): CloudClients 
 }
 
 /** Runs the schedule workflow in-process with the clock and clients given. */
-export async function runJanitor(policyText: string, options: { now?: Date; dryRun?: boolean; clouds?: CloudClients; inputs?: Record<string, unknown>; cwd?: string } = {}): Promise<RunResult> {
+export async function runJanitor(policyText: string, options: { now?: Date; dryRun?: boolean; clouds?: CloudClients; inputs?: Record<string, unknown>; cwd?: string; logs?: string[] } = {}): Promise<RunResult> {
   const policy = await parsePolicy('policy.yaml', policyText, REGISTRY);
   const now = options.now ?? new Date();
   // The janitor's journal goes to the audit folder under cwd: never the repository's own.
-  const deps = testDeps({ now: () => now, cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dg-janitor-run-')) });
+  const deps = testDeps({ now: () => now, cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dg-janitor-run-')), ...(options.logs ? { logStream: { write: (line: string) => options.logs!.push(line) } } : {}) });
   deps.clouds = options.clouds ?? testClouds();
   return runEngine({
     policy,

@@ -106,7 +106,7 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
     for (let i = 0; i < 100 && !existsSync(join(dir, '.terraform.tfstate.lock.info')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(existsSync(join(dir, '.terraform.tfstate.lock.info'))).toBe(true);
     const result = await runJanitor(policy(), { now: NOW, cwd: root });
-    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform plan -destroy exited 1: Error acquiring the state lock/) });
+    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform plan -destroy exited 1: Error acquiring the state lock.*; nothing was destroyed$/) });
     expect(phase2(result)).toMatchObject({ status: 'done', reason: 'deleted' });
     expect(await buckets()).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -117,7 +117,7 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
     const dir = workspace('pr-43', 'true');
     writeFileSync(join(dir, 'terraform.tfstate'), '{ this is not a state file');
     const result = await runJanitor(policy(), { now: NOW, cwd: root });
-    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform (init failed|plan -destroy exited 1): .+/) });
+    expect(phase1(result)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^fell back to the API: terraform (init failed|plan -destroy exited 1): .+; nothing was destroyed$/) });
     expect(phase2(result)).toMatchObject({ status: 'done', reason: 'deleted' });
     expect(await buckets()).toEqual([]);
   });
@@ -133,7 +133,7 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
     const actions = janitorStep(result).outcome.actions.filter((a) => a.kind === 'terraform destroy');
     expect(actions).toEqual([
       expect.objectContaining({ target: 'pr-44', status: 'failed', reason: `fell back to the API: no Terraform working directory at ${root}/envs/pr-44` }),
-      expect.objectContaining({ target: 'pr-45', status: 'failed', reason: 'fell back to the API: terraform init timed out after 2s' }),
+      expect.objectContaining({ target: 'pr-45', status: 'failed', reason: 'fell back to the API: terraform init timed out after 2s; nothing was destroyed' }),
     ]);
     expect(await buckets()).toEqual([]);
   });
