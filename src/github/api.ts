@@ -93,6 +93,20 @@ export interface GitHubApi {
   write(write: Write): Promise<{ id?: number; status: number }>;
 }
 
+/**
+ * One file of the pull request files API as a unified diff section (git's headers, then GitHub's
+ * `patch`). A file GitHub sends no patch for (binary, or too large) gets its headers only.
+ */
+export function patchAsDiff(f: { filename: string; previous_filename?: string; status: string; patch?: string }): string {
+  const from = f.previous_filename ?? f.filename;
+  const lines = [`diff --git a/${from} b/${f.filename}`];
+  if (f.status === 'added') lines.push('new file mode 100644', '--- /dev/null', `+++ b/${f.filename}`);
+  else if (f.status === 'removed') lines.push('deleted file mode 100644', `--- a/${from}`, '+++ /dev/null');
+  else lines.push(`--- a/${from}`, `+++ b/${f.filename}`);
+  if (f.patch) lines.push(f.patch);
+  return `${lines.join('\n')}\n`;
+}
+
 /** Error statuses GitHub uses for "this token may not do that". */
 export function isForbidden(err: unknown): boolean {
   const status = (err as { status?: number }).status;
@@ -252,8 +266,16 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
       return pulls.map((p) => ({ number: p.number, headSha: p.head.sha }));
     },
     async pullDiff(number) {
-      const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo: name, pull_number: number, mediaType: { format: 'diff' } });
-      return response.data as unknown as string;
+      try {
+        const response = await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo: name, pull_number: number, mediaType: { format: 'diff' } });
+        return response.data as unknown as string;
+      } catch (err) {
+        if ((err as { status?: number }).status !== 406) throw err;
+      }
+      // 406 too_large: GitHub renders no diff past 300 files or 20,000 lines. The files API gives each file's patch.
+      log.warn({ pr: number }, 'GitHub refuses this pull request\'s diff as too large (406); reading it file by file');
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: number, per_page: 100 });
+      return files.map((f) => patchAsDiff(f)).join('');
     },
     async fileAt(path, ref) {
       try {

@@ -51,6 +51,23 @@ describe('reporting on GitHub', () => {
     expect(run.summary).toContain('class pr_synchronize_doc_sync visited');
   });
 
+  it('stays within GitHub\'s size limits with 600 undocumented variables, errors first, and says how many are not shown', async () => {
+    const names = Array.from({ length: 600 }, (_, i) => `A_RATHER_LONG_SETTING_NAME_FOR_THE_PAYMENTS_SERVICE_NUMBER_${String(i).padStart(3, '0')}`);
+    repo.write({ 'src/many.ts': names.map((n) => `export const v${n.slice(-3)} = process.env.${n};\n`).join('') });
+    head = repo.commit('many variables');
+    server.pulls.get(2)!.head.sha = head;
+    const run = await runInActions(server, repo.dir, 'pull_request', payload());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/602 undocumented changes \(500 listed, 102 not shown: modules\.doc_sync\.max_findings is 500\)/);
+    const sticky = server.comments.find((c) => c.user.login === server.botLogin)!;
+    expect(sticky.body.length).toBeLessThanOrEqual(65_536);
+    expect(sticky.body).toMatch(/\*\*\d+ more not shown here\*\* \(GitHub's size limit\): see the check runs, the job summary and the audit artifact\./);
+    const check = server.checkRuns.at(-1)!;
+    expect(check.output.summary!.length).toBeLessThanOrEqual(65_535);
+    expect(check.output.summary).toMatch(/\*\*\d+ more not shown here\*\*/);
+    expect(check.annotations).toHaveLength(200);
+  });
+
   it('updates the sticky comment only when the verdict changes, and never someone else\'s', async () => {
     server.addComment(2, 'someone', 'I like <!-- driftguard:report --> markers');
     await runInActions(server, repo.dir, 'pull_request', payload());

@@ -42,6 +42,18 @@ describe('a shallow checkout', () => {
     expect(paths).toContain(`/repos/Codertocat/Hello-World/git/trees/${head}?recursive=true`);
   });
 
+  it('a diff GitHub refuses as too large (406) is read file by file, without asking again', async () => {
+    server.failures.push({ method: 'GET', path: /\/pulls\/2$/, accept: /diff/, status: 406, message: 'Sorry, the diff exceeded the maximum number of files (300). Consider using \'List pull requests files\' API or locally cloning the repository instead.' });
+    server.pulls.set(2, { number: 2, state: 'open', user: { login: 'a' }, head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' }, files: ['docs/env.md', 'src/a.ts'] });
+    const run = await runInActions(server, shallow, 'pull_request', prPayload('synchronize', { number: 2, base, head, author: 'a' }));
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('src/a.ts:2  FROM_THE_API');
+    expect(run.stdout).not.toContain('KNOWN_VAR:');
+    expect(server.requests.filter((r) => r.path.endsWith('/pulls/2') && /diff/.test(r.accept ?? ''))).toHaveLength(1);
+    expect(server.requests.some((r) => r.path.endsWith('/pulls/2/files'))).toBe(true);
+    expect(run.stderr).toContain('too large (406); reading it file by file');
+  });
+
   it('without a token it says how to fix the checkout', async () => {
     const run = await runInActions(server, shallow, 'pull_request', prPayload('synchronize', { number: 2, base, head, author: 'a' }), [], { GITHUB_TOKEN: '' });
     expect(run.code).toBe(3);

@@ -81,6 +81,8 @@ export class GitHubServer {
   readonly dispatchable = new Set<string>();
   /** What GitHub serves of the code: pull request diffs, and files per commit. */
   readonly diffs = new Map<number, string>();
+  /** Per pull request, each file's status and GitHub-style `patch` (hunks only), as the files API serves them. */
+  readonly patches = new Map<number, Map<string, { status: string; patch: string }>>();
   readonly trees = new Map<string, Map<string, string>>();
   readonly issues = new Map<number, { number: number; title: string; body: string; state: string; labels: string[] }>();
   readonly dispatches: Array<{ repo: string; event_type: string; client_payload: Record<string, unknown> }> = [];
@@ -221,7 +223,13 @@ export class GitHubServer {
       return artifact ? send(302, undefined, { location: `${this.url}/_storage/artifacts/${artifact.id}` }) : notFound();
     }
     if (r.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(r.path)) {
-      return this.page([...this.pulls.values()].filter((p) => p.state === 'open').map((p) => ({ number: p.number, state: p.state, user: p.user, head: p.head, base: p.base })), url, send);
+      // head=owner:branch, as GitHub filters it: the head repository's owner and the branch.
+      const home = { full_name: `${r.path.split('/')[2]}/${r.path.split('/')[3]}` };
+      const head = url.searchParams.get('head');
+      const pulls = [...this.pulls.values()]
+        .map((p) => ({ ...p, head: { repo: home, ...p.head }, base: { repo: home, ...p.base } }))
+        .filter((p) => p.state === 'open' && (!head || `${p.head.repo.full_name.split('/')[0]}:${p.head.ref}` === head));
+      return this.page(pulls.map((p) => ({ number: p.number, state: p.state, user: p.user, head: p.head, base: p.base })), url, send);
     }
     if (r.method === 'POST' && (m = /^\/repos\/([^/]+\/[^/]+)\/dispatches$/.exec(r.path))) {
       if (!this.dispatchable.has(m[1]!)) return notFound();
@@ -251,7 +259,8 @@ export class GitHubServer {
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
-      return pr ? this.page(pr.files.map((filename) => ({ filename, status: 'modified' })), url, send) : notFound();
+      const patches = this.patches.get(Number(m[1]));
+      return pr ? this.page(pr.files.map((filename) => ({ filename, status: patches?.get(filename)?.status ?? 'modified', ...(patches?.get(filename) ? { patch: patches.get(filename)!.patch } : {}) })), url, send) : notFound();
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(r.path))) {
       return this.page(this.comments.filter((c) => c.issue === Number(m![1])).map(comment), url, send);
@@ -345,6 +354,13 @@ export class GitHubServer {
   serveRepository(dir: string, pr: number, base: string, head: string): void {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     this.diffs.set(pr, git('diff', '--no-color', '--no-renames', `${base}...${head}`));
+    const patches = new Map<string, { status: string; patch: string }>();
+    for (const line of git('diff', '--no-renames', '--name-status', `${base}...${head}`).split('\n').filter(Boolean)) {
+      const [code, file] = line.split('\t') as [string, string];
+      const full = git('diff', '--no-color', '--no-renames', `${base}...${head}`, '--', file);
+      patches.set(file, { status: code === 'A' ? 'added' : code === 'D' ? 'removed' : 'modified', patch: full.slice(full.indexOf('@@')).replace(/\n$/, '') });
+    }
+    this.patches.set(pr, patches);
     for (const sha of [base, head]) {
       const files = new Map<string, string>();
       for (const path of git('ls-tree', '-r', '--name-only', sha).split('\n').filter(Boolean)) files.set(path, git('show', `${sha}:${path}`));
