@@ -277,7 +277,10 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
           throw err;
         }
       };
-      const [where, read] = await Promise.all([head(), tagsOf(resource.id)]);
+      // Listed by this run (its region and creation time just read): the tags answer for its
+      // existence too (NoSuchBucket). Otherwise HeadBucket also says where it lives.
+      const listed = resource.region === region && resource.createdAt !== undefined;
+      const [where, read] = await Promise.all([listed ? undefined : head(), tagsOf(resource.id)]);
       if (where === 'gone' || read === 'gone') return undefined;
       if (where !== undefined && !target.customEndpoint && where !== region) return undefined;
       let createdAt = resource.createdAt;
