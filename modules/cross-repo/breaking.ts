@@ -17,6 +17,8 @@ export interface ContractChange {
   side: 'head' | 'base';
   /** The line in the head version where the change shows (for a removal: its nearest surviving parent). */
   headLine: number;
+  /** The file `line` and `headLine` are in, when the change is in a file the contract references. */
+  file?: string;
   message: string;
 }
 
@@ -66,7 +68,10 @@ export async function diffContract(baseText: string | undefined, headText: strin
   const seen = new Set<string>();
   const emit = (id: string, where: Where, message: string, direction?: Direction, operation?: string) => {
     const side = where.head || !where.base ? 'head' : 'base';
-    const change: ContractChange = { id, level: levelOf(id, direction), ...(operation ? { operation } : {}), pointer: toPointer(where.pointer), line: lineFor(side === 'head' ? head : base, where, side), side, headLine: side === 'head' ? lineFor(head, where, side) : head.lineOf(where.pointer), message };
+    const at = placeOf(side === 'head' ? head : base, where, side);
+    // A removal is shown in the head at its nearest surviving parent, in the root file.
+    const headAt = side === 'head' ? at : { line: head.lineOf(where.pointer), file: undefined };
+    const change: ContractChange = { id, level: levelOf(id, direction), ...(operation ? { operation } : {}), pointer: toPointer(where.pointer), line: at.line, side, headLine: headAt.line, ...(headAt.file ? { file: headAt.file } : {}), message };
     const key = `${id}\n${operation ?? ''}\n${message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -83,11 +88,11 @@ export async function diffContract(baseText: string | undefined, headText: strin
   return changes;
 }
 
-function lineFor(contract: Contract, where: Where, side: 'head' | 'base'): number {
+function placeOf(contract: Contract, where: Where, side: 'head' | 'base'): { line: number; file: string | undefined } {
   const node = side === 'head' ? where.head : where.base;
-  const path = node ? contract.locate(node) : undefined;
-  if (path) return contract.lineOf(where.key ? [...path, where.key] : path);
-  return contract.lineOf(where.pointer);
+  const found = node ? contract.locate(node) : undefined;
+  if (found) return { line: contract.lineOf(where.key ? [...found.path, where.key] : found.path, found.file), file: found.file };
+  return { line: contract.lineOf(where.pointer), file: undefined };
 }
 
 /** The breaking changes only (the level `breaking`), or why the versions cannot be compared. */

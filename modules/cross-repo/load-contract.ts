@@ -17,10 +17,10 @@ export interface Contract {
   kind: 'openapi' | 'json-schema';
   /** The document with every $ref replaced by its target (cycles stay cycles). */
   value: Json;
-  /** The line of a path in this file: the deepest key of the path that exists. */
-  lineOf(path: readonly string[]): number;
-  /** Where an object of the resolved document sits in this file, when it comes from this file. */
-  locate(node: object): string[] | undefined;
+  /** The line of a path in this file (or in a file it references): the deepest key of the path that exists. */
+  lineOf(path: readonly string[], file?: string): number;
+  /** Where an object of the resolved document is written: its path, and its file when it is another file of the repository. */
+  locate(node: object): { path: string[]; file?: string } | undefined;
   /** `#/components/schemas/Name` for a schema that came from that component. */
   refName(node: object): string | undefined;
 }
@@ -95,8 +95,11 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
   walk(raw, []);
 
   const root = posix.join('/', file);
+  const repoPath = (url: string) => decodeURIComponent(new URL(url, 'file:///').pathname).replace(/^\//, '');
+  const texts = new Map<string, string>();
+  const parser = new $RefParser();
   try {
-    await $RefParser.dereference(root, raw as object, {
+    await parser.dereference(root, raw as object, {
       resolve: {
         http: false,
         file: false,
@@ -104,9 +107,10 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
           order: 1,
           canRead: true,
           async read(info: { url: string }) {
-            const path = decodeURIComponent(new URL(info.url, 'file:///').pathname).replace(/^\//, '');
+            const path = repoPath(info.url);
             const content = readFile ? await readFile(path) : undefined;
             if (content === undefined) throw new Error(`${path} is not in the repository at this commit`);
+            texts.set(path, content);
             return content;
           },
         },
@@ -120,6 +124,22 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
     const ref = /"?(#[^"\s]*|[\w./-]+\.(?:ya?ml|json)[^"\s]*)"?/.exec(message)?.[1];
     return { error: `a $ref cannot be resolved: ${message}`, line: ref ? lineOfText(lines, ref) : 1 };
   }
+
+  // Objects that come from other files: their file and their path there, for lines in that file.
+  const elsewhere = new WeakMap<object, { path: string[]; file: string }>();
+  const own = repoPath(root);
+  for (const [url, value] of Object.entries(parser.$refs.values() as Record<string, Json>)) {
+    const other = repoPath(url);
+    if (other === own) continue;
+    const visit = (v: Json, path: string[]) => {
+      if (typeof v !== 'object' || v === null || where.has(v) || elsewhere.has(v)) return;
+      elsewhere.set(v, { path, file: other });
+      if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...path, String(i)]));
+      else for (const [k, x] of Object.entries(v)) visit(x, [...path, k]);
+    };
+    visit(value, []);
+  }
+  const otherLines = new Map<string, (path: readonly string[]) => number>();
 
   const names = new WeakMap<object, string>();
   const components = isObj(raw) && isObj(raw.components) ? raw.components : undefined;
@@ -135,23 +155,42 @@ export async function loadContract(text: string, file = 'contract.yaml', readFil
   return {
     kind,
     value: raw,
-    lineOf(path) {
-      const { doc, counter } = positions();
-      for (let n = path.length; n > 0; n--) {
-        const parent = doc.getIn(path.slice(0, n - 1), true) as Node | undefined;
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path[n - 1]);
-          if (pair && isScalar(pair.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line;
-        } else if (isSeq(parent)) {
-          const item = parent.items[Number(path[n - 1])] as Node | undefined;
-          if (item?.range) return counter.linePos(item.range[0]).line;
+    lineOf(path, other) {
+      if (other !== undefined && other !== own) {
+        let find = otherLines.get(other);
+        if (!find) {
+          const text = texts.get(other);
+          const counter = new LineCounter();
+          const doc = text === undefined ? undefined : parseDocument(text, { lineCounter: counter, uniqueKeys: false });
+          find = (p) => (doc ? lineInDocument(doc, counter, p) : 1);
+          otherLines.set(other, find);
         }
+        return find(path);
       }
-      return 1;
+      const { doc, counter } = positions();
+      return lineInDocument(doc, counter, path);
     },
-    locate: (node) => where.get(node),
+    locate: (node) => {
+      const mine = where.get(node);
+      return mine ? { path: mine } : elsewhere.get(node);
+    },
     refName: (node) => names.get(node),
   };
+}
+
+/** The line of the deepest key of a path that exists in a parsed document. */
+function lineInDocument(doc: Document.Parsed, counter: LineCounter, path: readonly string[]): number {
+  for (let n = path.length; n > 0; n--) {
+    const parent = doc.getIn(path.slice(0, n - 1), true) as Node | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path[n - 1]);
+      if (pair && isScalar(pair.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line;
+    } else if (isSeq(parent)) {
+      const item = parent.items[Number(path[n - 1])] as Node | undefined;
+      if (item?.range) return counter.linePos(item.range[0]).line;
+    }
+  }
+  return 1;
 }
 
 function lineOfText(lines: string[], needle: string): number {

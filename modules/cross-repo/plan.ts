@@ -41,34 +41,53 @@ async function planPullRequest(ctx: StepContext<CrossRepoConfig>): Promise<StepO
 
   const findings: Finding[] = [];
   const skipped: string[] = [];
+  const report = (contract: CrossRepoConfig['contracts'][number], file: string, diff: Awaited<ReturnType<typeof diffContract>>) => {
+    if (!Array.isArray(diff)) {
+      // Never a silent pass: a version that cannot be compared blocks like a breaking change.
+      const version = diff.side === 'head' ? 'the new version' : 'the base version';
+      findings.push({ rule: 'cross_repo.unreadable', source: contract.name, title: `${contract.name}: cannot compare ${file}`, message: `${version}, line ${diff.line}: ${diff.error}`, severity: config.breaking === 'off' ? 'warning' : 'error', file, line: diff.side === 'head' ? diff.line : 1 });
+      return;
+    }
+    if (config.breaking === 'off') return;
+    for (const c of diff) {
+      if (c.level === 'info') continue;
+      const where = c.side === 'base' ? `; line ${c.line} of the base version${c.file ? ` of ${c.file}` : ''}` : '';
+      findings.push({
+        rule: c.level === 'breaking' ? 'cross_repo.breaking' : 'cross_repo.warning',
+        source: contract.name,
+        title: `${c.level === 'breaking' ? 'breaking change' : 'possibly breaking change'} in ${contract.name}: ${c.id}`,
+        message: `${c.operation ? `${c.operation}: ` : ''}${c.message} (${c.pointer}${where})`,
+        severity: c.level === 'breaking' && config.breaking === 'block' ? 'error' : 'warning',
+        file: c.file ?? file,
+        line: c.headLine,
+      });
+    }
+  };
+  const diffable = (f: string) => /\.(ya?ml|json)$/i.test(f);
+  const isRoot = async (f: string) => /^\s*\{?\s*["']?(openapi|swagger)["']?\s*:/m.test((await change.readHead(f)) ?? (await change.readBase(f)) ?? '');
   for (const { contract, files } of matched) {
-    for (const file of files) {
-      // Only OpenAPI and JSON Schema files get the static diff; other contract files (.proto, ...) rely on the dependents' tests.
-      if (!/\.(ya?ml|json)$/i.test(file)) {
-        skipped.push(file);
-        continue;
+    // Only OpenAPI and JSON Schema files get the static diff; other contract files (.proto, ...) rely on the dependents' tests.
+    skipped.push(...files.filter((f) => !diffable(f)));
+    const roots: string[] = [];
+    const others: string[] = [];
+    for (const f of files.filter(diffable)) ((await isRoot(f)) ? roots : others).push(f);
+    // A changed file that an OpenAPI document of the contract references is compared through that
+    // document, with the direction of every place it is used; so unchanged roots are diffed too.
+    if (others.length > 0) {
+      for (const f of await change.listHeadFiles()) {
+        if (diffable(f) && !files.includes(f) && picomatch.isMatch(f, contract.paths, { dot: true }) && (await isRoot(f))) roots.push(f);
       }
-      const diff = await diffContract(await change.readBase(file), await change.readHead(file), { file, readBase: (p) => change.readBase(p), readHead: (p) => change.readHead(p) });
-      if (!Array.isArray(diff)) {
-        // Never a silent pass: a version that cannot be compared blocks like a breaking change.
-        const version = diff.side === 'head' ? 'the new version' : 'the base version';
-        findings.push({ rule: 'cross_repo.unreadable', source: contract.name, title: `${contract.name}: cannot compare ${file}`, message: `${version}, line ${diff.line}: ${diff.error}`, severity: config.breaking === 'off' ? 'warning' : 'error', file, line: diff.side === 'head' ? diff.line : 1 });
-        continue;
-      }
-      if (config.breaking === 'off') continue;
-      for (const c of diff) {
-        if (c.level === 'info') continue;
-        const where = c.side === 'base' ? `; line ${c.line} of the base version` : '';
-        findings.push({
-          rule: c.level === 'breaking' ? 'cross_repo.breaking' : 'cross_repo.warning',
-          source: contract.name,
-          title: `${c.level === 'breaking' ? 'breaking change' : 'possibly breaking change'} in ${contract.name}: ${c.id}`,
-          message: `${c.operation ? `${c.operation}: ` : ''}${c.message} (${c.pointer}${where})`,
-          severity: c.level === 'breaking' && config.breaking === 'block' ? 'error' : 'warning',
-          file,
-          line: c.headLine,
-        });
-      }
+    }
+    const referenced = new Set<string>();
+    const recording = (read: (p: string) => Promise<string | undefined>) => (p: string) => {
+      referenced.add(p);
+      return read(p);
+    };
+    for (const file of roots) {
+      report(contract, file, await diffContract(await change.readBase(file), await change.readHead(file), { file, readBase: recording((p) => change.readBase(p)), readHead: recording((p) => change.readHead(p)) }));
+    }
+    for (const file of others.filter((f) => !referenced.has(f))) {
+      report(contract, file, await diffContract(await change.readBase(file), await change.readHead(file), { file, readBase: (p) => change.readBase(p), readHead: (p) => change.readHead(p) }));
     }
   }
   const blocking = findings.filter((f) => f.severity === 'error').length;

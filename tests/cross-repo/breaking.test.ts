@@ -267,6 +267,8 @@ describe('$ref resolution', () => {
     const root = api({ response: { $ref: './schemas/order.yaml#/Order' } });
     const files = (required: string) => async (path: string) => (path === 'api/schemas/order.yaml' ? `Order:\n  type: object\n  required: [${required}]\n  properties:\n    id: { type: string }\n` : undefined);
     expect(await found(root, root, { file: 'api/openapi.json', readBase: files('id'), readHead: files('') })).toEqual(['breaking:response-property-became-optional']);
+    // The finding points into the referenced file, where the change was made.
+    expect(await changes(root, root, { file: 'api/openapi.json', readBase: files('id'), readHead: files('') })).toEqual([expect.objectContaining({ file: 'api/schemas/order.yaml', line: 3, headLine: 3 })]);
     const missing = await diffContract(root, root, { file: 'api/openapi.json', readBase: files('id'), readHead: async () => undefined });
     expect(missing).toMatchObject({ side: 'head', error: expect.stringContaining('cannot be resolved') });
   });

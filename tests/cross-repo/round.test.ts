@@ -184,7 +184,7 @@ describe('cross-repo round trip', () => {
     server.pulls.set(7, { number: 7, state: 'open', user: { login: 'dev' }, head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' }, files: ['api/schemas/order.yaml'] });
     const run = await runInActions(server, repo.dir, 'pull_request', pr(), [], tokens());
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('api/openapi.yaml:13  breaking change in orders-api: response-property-became-optional: GET /orders: the response property `total` of the 200 application/json response became optional');
+    expect(run.stdout).toContain('api/schemas/order.yaml:2  breaking change in orders-api: response-property-became-optional: GET /orders: the response property `total` of the 200 application/json response became optional (/paths/~1orders/get/responses/200/content/application~1json/schema/required)');
   });
 
   it('a head that cannot be compared blocks with file, line and reason: a conflict marker, a Swagger 2.0 file', async () => {
