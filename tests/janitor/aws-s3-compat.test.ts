@@ -61,6 +61,18 @@ describe('janitor on S3-compatible endpoints', () => {
     expect(Date.now() - started).toBeLessThan(4000);
   });
 
+  it('names the state left behind when uploads cannot be listed (501) and the bucket stays not empty', async () => {
+    await bucket('dg-uploads', undefined, 2);
+    s3.uploads.set('dg-uploads', [{ Key: 'big.bin', UploadId: 'up-1' }]);
+    s3.notImplemented.add('ListMultipartUploads');
+    const result = await runJanitor(policy(), { now: NOW });
+    expect(result.exitCode).toBe(3);
+    expect(await buckets()).toEqual(['dg-uploads']);
+    expect(count('ListMultipartUploads')).toBe(1);
+    const messages = janitorStep(result).outcome.findings.map((f) => f.message).join('\n');
+    expect(messages).toMatch(/could not be deleted: objects deleted, bucket still exists \(unfinished multipart uploads cannot be listed here: ListMultipartUploads answered 501\): BucketNotEmpty/);
+  });
+
   it('empties a bucket through ListObjectsV2 where ListObjectVersions answers 501', async () => {
     await bucket('dg-plain', undefined, 4);
     s3.notImplemented.add('ListObjectVersions');

@@ -218,7 +218,8 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
   async function remove(bucket: string, progress: (m: string) => void): Promise<DeleteResult> {
     let removed = 0;
     let aborted = false;
-    const leftBehind = () => (removed > 0 ? 'objects deleted, bucket still exists' : 'nothing deleted, bucket still exists');
+    let uploads = '';
+    const leftBehind = () => `${removed > 0 ? 'objects deleted, bucket still exists' : 'nothing deleted, bucket still exists'}${uploads}`;
     for (let round = 1; ; round++) {
       const emptied = await empty(bucket, progress);
       removed += emptied.removed;
@@ -239,6 +240,7 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
           await abortUploads(bucket, progress);
         } catch (err) {
           if (!absent(err)) throw Object.assign(err as Error, { leftBehind: leftBehind() });
+          uploads = ` (unfinished multipart uploads cannot be listed here: ListMultipartUploads answered ${httpStatusOf(err) ?? code(err)})`;
         }
       }
     }
