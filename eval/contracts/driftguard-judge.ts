@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { diffContract } from '../../modules/cross-repo/breaking.ts';
 import { corpusDir, type Judge } from './score.ts';
 
@@ -11,4 +11,3 @@ export const driftguardJudge: Judge = async (base, head) => {
   const breaking = result.filter((c) => c.level === 'breaking');
   return { breaking: breaking.length > 0, ids: [...new Set(breaking.map((c) => c.id))] };
 };
-void dirname;

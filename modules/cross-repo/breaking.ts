@@ -1,6 +1,6 @@
 import { compareOpenApi } from './compare-openapi.ts';
 import { compareSchema, type Where } from './compare-schema.ts';
-import { isObj, loadContract, type Contract, type ReadFile } from './load-contract.ts';
+import { loadContract, type Contract, type ReadFile } from './load-contract.ts';
 import { levelOf, type Direction, type Level } from './rules.ts';
 
 /** One change between two versions of a contract. */
@@ -102,4 +102,3 @@ export async function breakingChanges(baseText: string | undefined, headText: st
   return result.filter((c) => c.level === 'breaking').map((c) => ({ id: c.id, pointer: c.pointer, message: c.message, line: c.line, ...(c.operation ? { operation: c.operation } : {}) }));
 }
 
-export { isObj };

@@ -200,7 +200,7 @@ export function compareSchema(base: Json | undefined, head: Json | undefined, sc
   if (bap === false && hap !== undefined && hap !== false) emit('additional-properties-added', 'additionalProperties', `${subject} now allows properties beyond those listed`);
   if (isObj(bap) && isObj(hap)) compareSchema(bap, hap, scope, [...pointer, 'additionalProperties'], `${path ? `${path}/` : ''}additionalProperties`, seen, depth + 1);
 
-  compareProperties(base, head, scope, pointer, path, seen, depth, emit);
+  compareProperties(base, head, scope, pointer, path, seen, depth);
 
   if (isObj(base.items) && isObj(head.items)) compareSchema(base.items, head.items, scope, [...pointer, 'items'], `${path ? `${path}/` : ''}items`, seen, depth + 1);
   if (isObj(base.not) && isObj(head.not)) {
@@ -268,7 +268,7 @@ function exclusive(base: Obj, head: Obj, keyword: string, plain: string, name: s
   else emit(h < b ? `${name}-decreased` : `${name}-increased`, keyword, text);
 }
 
-function compareProperties(base: Obj, head: Obj, scope: SchemaScope, pointer: string[], path: string, seen: Seen, depth: number, emit: (suffix: string, key: string | undefined, message: string) => void): void {
+function compareProperties(base: Obj, head: Obj, scope: SchemaScope, pointer: string[], path: string, seen: Seen, depth: number): void {
   const dir = scope.direction;
   // A readOnly property is never sent in a request; a writeOnly one never comes back in a response.
   const hidden = (s: Obj) => (dir === 'request' ? s.readOnly === true : s.writeOnly === true);
@@ -322,7 +322,6 @@ function compareProperties(base: Obj, head: Obj, scope: SchemaScope, pointer: st
     if (isObj(ownB[p]) && isObj(ownH[p])) compareSchema(ownB[p], ownH[p], scope, [...pointer, 'properties', p], name(p), seen, depth + 1);
     else if (b && h && !(p in ownB && p in ownH) && !inSameBranch(base, head, p)) compareSchema(b, h, scope, [...pointer, 'properties', p], name(p), seen, depth + 1);
   }
-  void emit;
 }
 
 /** Whether a property comes from allOf branches in both versions (then the branch comparison covers it). */
