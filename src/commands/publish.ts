@@ -99,8 +99,16 @@ export default async function publish(args: ParsedArgs): Promise<number> {
   const verdict = await readVerdict(actions, run, args.values.artifact as string | undefined);
   if (verdict.repository !== repo.fullName) throw refuse(`the verdict is for ${verdict.repository}, not ${repo.fullName}`);
   if (verdict.headSha !== run.headSha) throw refuse(`the verdict is for commit ${verdict.headSha.slice(0, 12)}, but workflow run ${run.id} ran on ${run.headSha.slice(0, 12)}`);
-  if (run.pullRequests.length > 0 && !run.pullRequests.some((p) => p.number === verdict.pullRequest)) {
-    throw refuse(`the verdict names pull request #${verdict.pullRequest}, but workflow run ${run.id} belongs to ${run.pullRequests.map((p) => `#${p.number}`).join(', ')}`);
+  // Which pull request the run was for, from GitHub: the run's own list (branches of this
+  // repository), else the open pull requests whose head is the run's repository and branch (forks).
+  const owner = run.headRepository.split('/')[0] ?? '';
+  const belongs = run.pullRequests.length > 0 ? run.pullRequests.map((p) => p.number) : (await actions.findOpenPulls(owner, run.headBranch)).filter((p) => p.headRepository === run.headRepository).map((p) => p.number);
+  if (belongs.length === 0) {
+    deps.out(`driftguard: no open pull request has ${run.headRepository}:${run.headBranch} as its head (closed since workflow run ${run.id}?); nothing was published\n`);
+    return 0;
+  }
+  if (!belongs.includes(verdict.pullRequest)) {
+    throw refuse(`the verdict names pull request #${verdict.pullRequest}, but workflow run ${run.id} belongs to ${belongs.map((n) => `#${n}`).join(', ')}`);
   }
   const pull = await actions.getPullRefs(verdict.pullRequest);
   if (!pull) throw refuse(`the verdict names pull request #${verdict.pullRequest}, which does not exist in ${repo.fullName}`);

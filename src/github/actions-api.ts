@@ -45,6 +45,8 @@ export interface ActionsApi {
   /** The artifact's zip, read to at most maxBytes. */
   downloadArtifact(id: number, maxBytes: number): Promise<Buffer>;
   getPullRefs(number: number): Promise<PullRefs | undefined>;
+  /** Open pull requests whose head is `branch` of a repository owned by `owner`. */
+  findOpenPulls(owner: string, branch: string): Promise<PullRefs[]>;
 }
 
 const TIMEOUT_MS = 30_000;
@@ -65,6 +67,20 @@ export function createActionsApi(deps: Deps, repo: RepoRef, tokenEnv = 'GITHUB_T
 
   type RawRun = { id: number; event: string; head_sha: string; head_branch: string | null; html_url: string; actor?: { login: string } | null; head_repository?: { full_name: string } | null; pull_requests?: Array<{ number: number; head: { sha: string } }> | null };
   type RawPull = { number: number; state: string; title?: string | null; draft?: boolean; user?: { login: string } | null; head: { sha: string; ref: string; repo?: { full_name: string } | null }; base: { sha: string; ref: string; repo?: { full_name: string } | null } };
+
+  const toRefs = (pull: RawPull): PullRefs => ({
+    number: pull.number,
+    state: pull.state,
+    title: pull.title ?? '',
+    author: pull.user?.login ?? '',
+    draft: pull.draft ?? false,
+    headSha: pull.head.sha,
+    headRef: pull.head.ref,
+    headRepository: pull.head.repo?.full_name ?? '',
+    baseSha: pull.base.sha,
+    baseRef: pull.base.ref,
+    baseRepository: pull.base.repo?.full_name ?? repo.fullName,
+  });
 
   return {
     async getWorkflowRun(id) {
@@ -114,20 +130,17 @@ export function createActionsApi(deps: Deps, repo: RepoRef, tokenEnv = 'GITHUB_T
     },
     async getPullRefs(number) {
       const pull = await get<RawPull>(`/pulls/${number}`);
-      if (!pull) return undefined;
-      return {
-        number: pull.number,
-        state: pull.state,
-        title: pull.title ?? '',
-        author: pull.user?.login ?? '',
-        draft: pull.draft ?? false,
-        headSha: pull.head.sha,
-        headRef: pull.head.ref,
-        headRepository: pull.head.repo?.full_name ?? '',
-        baseSha: pull.base.sha,
-        baseRef: pull.base.ref,
-        baseRepository: pull.base.repo?.full_name ?? repo.fullName,
-      };
+      return pull ? toRefs(pull) : undefined;
+    },
+    async findOpenPulls(owner, branch) {
+      const found: PullRefs[] = [];
+      const head = encodeURIComponent(`${owner}:${branch}`);
+      for (let page = 1; page <= 10; page++) {
+        const pulls = (await get<RawPull[]>(`/pulls?state=open&head=${head}&per_page=100&page=${page}`)) ?? [];
+        found.push(...pulls.map(toRefs));
+        if (pulls.length < 100) break;
+      }
+      return found;
     },
   };
 }

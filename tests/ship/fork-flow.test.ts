@@ -243,7 +243,7 @@ describe('the publisher refuses an artifact it cannot tie to the run', () => {
     const file = typeof content === 'string' || Buffer.isBuffer(content) ? content : JSON.stringify(content);
     server.addArtifact(runId, 'driftguard-verdict', zip({ 'driftguard-verdict.json': file }), options.size ? { size_in_bytes: options.size } : {});
     const result = await publish(runId);
-    return { ...result.steps[0]!, ran: result.ran };
+    return { ...result.steps[0]!, ran: result.ran, runId };
   }
   const nothingPublished = () => expect(writes()).toEqual([]);
 
@@ -259,7 +259,7 @@ describe('the publisher refuses an artifact it cannot tie to the run', () => {
     server.pulls.set(3, { number: 3, state: 'open', user: { login: 'someone' }, head: { sha: head, ref: 'other', repo: { full_name: 'someone/Hello-World' } }, base: { sha: base, ref: 'main' }, files: ['README.md'] });
     const run = await forged(verdict({ pullRequest: 3 }));
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('names pull request #3 (someone/Hello-World:other), but workflow run');
+    expect(run.stderr).toContain(`the verdict names pull request #3, but workflow run ${run.runId} belongs to #2; nothing was published`);
     nothingPublished();
   });
 
