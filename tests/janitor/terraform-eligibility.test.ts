@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -9,7 +9,7 @@ import { applyBuckets, stateList, terraformCliEnv } from '../helpers/terraform-a
 import { S3Client as Client } from '@aws-sdk/client-s3';
 
 // The real terraform binary and the real hashicorp/aws provider (local mirror) against moto.
-const TF = 240_000;
+const TF = 420_000;
 let moto: MotoServer;
 let root: string;
 let tfEnv: Record<string, string>;
@@ -100,6 +100,15 @@ describe('janitor phase 1 obeys the same eligibility as the API phase (real terr
     expect(await buckets()).toEqual([]);
     expect(await stateList(dir, tfEnv)).toEqual([]);
     expect(result.exitCode).toBe(0);
+    // The journal announced the destroy before running it, and recorded its result after.
+    const records = readdirSync(join(root, '.artifacts'))
+      .filter((n) => n.startsWith('driftguard-janitor-journal-'))
+      .flatMap((n) => readFileSync(join(root, '.artifacts', n), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; op?: string; subject?: string; reason?: string; result?: string }))
+      .filter((r) => r.subject === 'env pr-42');
+    expect(records).toEqual([
+      expect.objectContaining({ kind: 'intent', op: 'terraform destroy', reason: 'aws_s3_bucket.a, aws_s3_bucket.b' }),
+      expect.objectContaining({ kind: 'result', op: 'terraform destroy', result: 'destroyed', reason: '2 resources destroyed' }),
+    ]);
   }, TF);
 
   it('refuses a state that also manages a non-dg- resource', async () => {
