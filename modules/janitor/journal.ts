@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redactor } from '../../src/redact.ts';
@@ -104,7 +104,7 @@ export interface UnfinishedRun {
 
 /** Journals in `dir` with no closing record and not yet accounted for by a later run. */
 export function unfinishedRuns(dir: string): UnfinishedRun[] {
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
   const runs: UnfinishedRun[] = [];
   for (const name of readdirSync(dir).filter((n) => n.startsWith(JOURNAL_PREFIX) && n.endsWith('.jsonl')).sort()) {
     const file = join(dir, name);

@@ -90,6 +90,12 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
   };
   const data = { table, listed: listed.length, eligible: eligible.length, shard: shard ? `${shard.index}/${shard.count}` : undefined };
 
+  // A run killed mid-way left a journal with no closing record: say what it did and did not finish.
+  const earlier = unfinishedRuns(resolve(deps.cwd, ctx.policy.audit.dir));
+  for (const run of earlier) {
+    findings.push({ rule: 'janitor.journal', title: `interrupted run ${run.runId}`, message: `${describeUnfinished(run)}; a live run re-checks and completes it (${run.file})`, severity: 'warning' });
+  }
+
   if (eligible.length > config.max_deletions) {
     log.warn({ eligible: eligible.length, max: config.max_deletions }, 'refusing: more deletions than max_deletions');
     return {
@@ -115,10 +121,7 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
     }),
     ...eligible.map(({ resource }): Action => ({ kind: 'delete', target: label(resource), reason: planned.find((p) => p.resource === resource)!.decision.reason, status: 'planned' })),
   ];
-  // A run killed mid-way left a journal with no closing record: say what it did and did not finish.
-  const earlier = unfinishedRuns(resolve(deps.cwd, ctx.policy.audit.dir));
   for (const run of earlier) {
-    findings.push({ rule: 'janitor.journal', title: `interrupted run ${run.runId}`, message: `${describeUnfinished(run)}; this run re-checks and completes it (${run.file})`, severity: 'warning' });
     actions.push({ kind: 'account for interrupted run', target: run.runId, reason: describeUnfinished(run), status: 'planned' });
   }
   ctx.state.set('janitor', { targets, eligible, envs, earlier } satisfies JanitorState);

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/limit.ts';
 import { MotoServer } from '../helpers/clouds/moto.ts';
-import { awsProviders } from '../helpers/janitor.ts';
+import { awsProviders, janitorStep, runJanitor, testClouds } from '../helpers/janitor.ts';
 
 // A real CLI process, killed with SIGKILL mid-run, against moto on loopback. The CLI is bundled
 // privately for this file so that another build of dist/ cannot pull files from under it.
@@ -37,6 +37,9 @@ beforeAll(async () => {
   });
   client = new S3Client({ region: 'us-east-1', endpoint: moto.url, forcePathStyle: true, credentials: moto.credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
 }, 60_000);
+beforeEach(async () => {
+  await moto.reset();
+});
 afterAll(async () => {
   await moto?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -105,6 +108,32 @@ const destructive = () => journals().reduce((n, name) => n + recordsOf(name).fil
 const key = (bucket: string) => `aws/${moto.account}/us-east-1/s3_bucket/${bucket}`;
 
 describe('janitor journal: a run killed mid-way is reported and completed by the next one', () => {
+  it('deletes nothing when the journal cannot be written', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dg-journal-blocked-'));
+    writeFileSync(join(cwd, 'blocked'), 'a file where the audit folder should be');
+    await client.send(new CreateBucketCommand({ Bucket: 'dg-old' }));
+    await client.send(new PutBucketTaggingCommand({ Bucket: 'dg-old', Tagging: { TagSet: [{ Key: 'dg-expires-at', Value: String(Math.floor(Date.now() / 1000) - 3600) }] } }));
+    const result = await runJanitor(
+      `version: 1
+dry_run: false
+audit: { dir: blocked }
+workflows: { schedule: [janitor] }
+modules:
+  janitor:
+    terraform: { enabled: false }
+${awsProviders({ s3: moto.url, sts: moto.url }).replace('111111111111', moto.account)}`,
+      {
+        cwd,
+        clouds: testClouds({
+          s3: async ({ region, endpoint, forcePathStyle }) => new S3Client({ region, endpoint, forcePathStyle, credentials: moto.credentials, maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED' }),
+        }),
+      },
+    );
+    expect(janitorStep(result).outcome.summary).toMatch(/^nothing deleted: the journal could not be opened in blocked: /);
+    expect(result.exitCode).toBe(3);
+    expect(((await client.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name)).toEqual(['dg-old']);
+  });
+
   it('SIGKILL at random points of a 200-bucket run: nothing kept is touched, everything eligible goes, the journals account for every delete', async () => {
     const past = String(Math.floor(Date.now() / 1000) - 3600);
     const expired = Array.from({ length: EXPIRED }, (_, i) => `dg-exp-${String(i).padStart(3, '0')}`);
@@ -136,7 +165,7 @@ ${awsProviders({ s3: moto.url, sts: moto.url }).replace('111111111111', moto.acc
 
     // Two interrupted runs: one killed after a random number of journal records, one after a random time.
     const afterRecords = 1 + Math.floor(Math.random() * 150);
-    const afterMs = 300 + Math.floor(Math.random() * 2500);
+    const afterMs = 1000 + Math.floor(Math.random() * 8000);
     console.log(`killing after ${afterRecords} journal records, then after ${afterMs} ms`);
     const first = await runCli(() => destructive() >= afterRecords);
     const base = destructive();
@@ -145,6 +174,18 @@ ${awsProviders({ s3: moto.url, sts: moto.url }).replace('111111111111', moto.acc
     expect(killed).toBeGreaterThanOrEqual(1);
     const unfinished = journals().filter((name) => !recordsOf(name).some((r) => r.kind === 'close' || r.kind === 'accounted'));
     expect(unfinished.length).toBeGreaterThanOrEqual(1);
+
+    // A dry run reports the interrupted runs and leaves their journals as they are.
+    const dry = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(bundle, 'cli.js'), 'janitor', '--dry-run', '--log-level', 'warn'], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(dry).toMatch(new RegExp(`${unfinished.length} interrupted earlier runs? to complete`));
+    expect(dry).toMatch(/did not finish: \d+ of \d+ destructive calls it confirmed removed their resource/);
+    expect(journals().filter((name) => !recordsOf(name).some((r) => r.kind === 'close' || r.kind === 'accounted'))).toEqual(unfinished);
 
     const last = await runCli();
     expect(last.code).toBe(0);
