@@ -137,3 +137,16 @@ describe('janitor on S3-compatible endpoints', () => {
     expect(s3.maxInFlight.get('DeleteBucket')).toBeLessThanOrEqual(12);
   });
 });
+
+describe('janitor concurrency on EC2', () => {
+  it('terminates as many instances at once as the policy says, not one at a time', async () => {
+    for (let i = 0; i < 12; i++) sts.instances.set(`i-c${i}`, { id: `i-c${i}`, state: 'running', launchTime: '2026-11-01T00:00:00.000Z', tags: { Name: `dg-c${i}` } });
+    sts.delays.set('TerminateInstances', 150);
+    const text = policy('    concurrency: 6\n').replace(`        resources: [s3_bucket]\n`, `        resources: [ec2_instance]\n        ec2: { endpoint: "${sts.url}" }\n`);
+    const result = await runJanitor(text, { now: NOW });
+    expect(result.exitCode).toBe(0);
+    expect([...sts.instances.values()].every((i) => i.state === 'terminated')).toBe(true);
+    expect(sts.maxInFlight.get('TerminateInstances')).toBeGreaterThan(3);
+    expect(sts.maxInFlight.get('TerminateInstances')).toBeLessThanOrEqual(6);
+  });
+});

@@ -27,7 +27,8 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
     return { provider: 'aws', type: 'ec2_instance', id: i.InstanceId!, name: tags.Name ?? '', account, region, ...(i.LaunchTime ? { createdAt: i.LaunchTime } : {}), tags };
   };
 
-  async function describe(ids?: string[]): Promise<Resource[]> {
+  /** Live instances: all, those ids (NotFound when one is unknown), or those among `among` (never NotFound). */
+  async function describe(ids?: string[], among?: string[]): Promise<Resource[]> {
     const out: Resource[] = [];
     let token: string | undefined;
     do {
@@ -35,7 +36,7 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
         client.send(
           new ec2.DescribeInstancesCommand({
             ...(ids ? { InstanceIds: ids } : { MaxResults: 1000 }),
-            Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }],
+            Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }, ...(among ? [{ Name: 'instance-id', Values: among }] : [])],
             ...(token ? { NextToken: token } : {}),
           }),
         ),
@@ -43,7 +44,9 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
         if (ids && code(err) === 'InvalidInstanceID.NotFound') return { Reservations: [], NextToken: undefined };
         throw err;
       });
-      for (const reservation of page.Reservations ?? []) for (const instance of reservation.Instances ?? []) if (instance.InstanceId) out.push(toResource(instance));
+      for (const reservation of page.Reservations ?? []) {
+        for (const instance of reservation.Instances ?? []) if (instance.InstanceId && (!among || among.includes(instance.InstanceId))) out.push(toResource(instance));
+      }
       token = page.NextToken;
     } while (token);
     return out;
@@ -57,9 +60,10 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
       return (await describe([resource.id]))[0];
     },
     async remaining(resources) {
+      // A filter on instance-id, not InstanceIds: one id gone for good must not fail the whole batch.
       const still = new Set<string>();
       const ids = resources.map((r) => r.id);
-      for (let i = 0; i < ids.length; i += 1000) for (const r of await describe(ids.slice(i, i + 1000))) still.add(r.id);
+      for (let i = 0; i < ids.length; i += 200) for (const r of await describe(undefined, ids.slice(i, i + 200))) still.add(r.id);
       return still;
     },
     async delete(resource) {

@@ -26,6 +26,10 @@ export class AwsQueryServer {
   };
   readonly securityTokens: Array<string | undefined> = [];
   pageSize = 2;
+  /** Action -> milliseconds each request of it takes, and the most of them seen in flight at once. */
+  readonly delays = new Map<string, number>();
+  readonly maxInFlight = new Map<string, number>();
+  private inFlight = new Map<string, number>();
   faults = { rate: 0, seed: 7 };
   private server: Server | undefined;
   url = '';
@@ -39,7 +43,7 @@ export class AwsQueryServer {
     this.server = createServer((req, res) => {
       let raw = '';
       req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
+      req.on('end', async () => {
         const send = (status: number, body: string) => {
           res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
           res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
@@ -54,6 +58,14 @@ export class AwsQueryServer {
         }
         const params = Object.fromEntries(new URLSearchParams(raw));
         this.calls.push(params);
+        const delay = this.delays.get(params.Action ?? '');
+        if (delay) {
+          const action = params.Action!;
+          this.inFlight.set(action, (this.inFlight.get(action) ?? 0) + 1);
+          this.maxInFlight.set(action, Math.max(this.maxInFlight.get(action) ?? 0, this.inFlight.get(action)!));
+          await new Promise((r) => setTimeout(r, delay));
+          this.inFlight.set(action, this.inFlight.get(action)! - 1);
+        }
         this.securityTokens.push(req.headers['x-amz-security-token'] as string | undefined);
         const ec2Error = (status: number, code: string, message: string) =>
           send(status, `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>dg-test</RequestID></Response>`);
