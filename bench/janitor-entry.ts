@@ -87,6 +87,8 @@ const root = process.cwd();
 const port = await freePort();
 const moto = spawn('python3', [`${root}/bench/moto-server.py`, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
+// A failed bench must not leave the server running.
+process.on('exit', () => moto.kill('SIGTERM'));
 for (let i = 0; ; i++) {
   if (await fetch(`${url}/__requests`).then((r) => r.ok, () => false)) break;
   if (i > 300) throw new Error('moto-server.py did not start');
