@@ -62,7 +62,7 @@ export async function checkDestroyPlan(changes: readonly PlannedChange[], target
     const candidates = targets.filter(
       (t) => t.provider === mapping.provider && t.type === mapping.type && (!account || t.account === account) && (!region || t.region === '*' || t.region === region),
     );
-    if (candidates.length === 0) return fail(`${id} is in ${[account, region].filter(Boolean).join('/') || 'a place'} the policy does not cover`);
+    if (candidates.length === 0) return fail(`${id} is in ${[account, region].filter(Boolean).join('/') || 'no known place'}, outside the accounts and regions the policy covers`);
     const errors: string[] = [];
     for (const target of candidates) {
       const stub: Resource = { provider: target.provider, type: target.type, id, name: id, account: target.account, region: region ?? target.region };
