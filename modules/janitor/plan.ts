@@ -179,17 +179,23 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   const progress = progressLog(state.eligible.length, results, log);
   for (const [target, resources] of byTarget) {
     await mapLimit(resources, config.concurrency, async (resource) => {
+      // What the failure interrupted, and so what state it left.
+      let stage = 'the fresh read before deleting failed; nothing was deleted';
       try {
         const fresh = await target.handler.get(resource);
         if (!fresh) return results.set(resource, { status: 'gone' });
         const again = eligibility(fresh, policy, deps.now());
         if (!again.eligible) return results.set(resource, { status: 'skipped', reason: `no longer eligible on a fresh read: ${again.reason}` });
+        stage = 'the journal could not be written before deleting; nothing was deleted';
         journal.write({ kind: 'intent', op: 'delete', subject: resourceKey(resource), decision: 'delete', reason: again.reason });
-        const result = await target.handler.delete(fresh, (message) => log.info({ resource: resourceKey(resource) }, message)).catch((err: unknown): DeleteResult => ({ status: 'failed', reason: describeError(err) }));
+        const result = await target.handler
+          .delete(fresh, (message) => log.info({ resource: resourceKey(resource) }, message))
+          .catch((err: unknown): DeleteResult => ({ status: 'failed', reason: `delete failed part-way, the resource may be partly emptied: ${describeError(err)}` }));
+        stage = `the journal could not record the result (${result.status})`;
         journal.write({ kind: 'result', op: 'delete', subject: resourceKey(resource), result: result.status, ...('reason' in result ? { reason: result.reason } : {}) });
         results.set(resource, result);
       } catch (err) {
-        results.set(resource, { status: 'failed', reason: describeError(err) });
+        results.set(resource, { status: 'failed', reason: `${stage}: ${describeError(err)}` });
       } finally {
         progress();
       }
