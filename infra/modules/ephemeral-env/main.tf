@@ -1,6 +1,7 @@
 # One ephemeral environment. Every resource is named with the dg- prefix and carries the
 # janitor's markers: dg-env (provider default_tags) and dg-expires-at (computed once, at creation,
-# so later plans do not move it). `terraform destroy` of this module is the janitor's phase 1.
+# so later plans do not move it). Destroying this module is the janitor's phase 1, from a saved
+# `terraform plan -destroy` whose every resource the janitor has checked as expired and its own.
 
 provider "aws" {
   region = var.region
