@@ -1,44 +1,77 @@
-import picomatch from 'picomatch';
 import type { DriftItem } from './classify.ts';
+import { exactRule, matchesPrefix, parsePath, parseRule, type PathSegment, type RuleSegment } from './path.ts';
+
+interface Compiled {
+  text: string;
+  negate: boolean;
+  segments: RuleSegment[];
+}
+
+/** Parses rules once; throws `Error` naming the first rule with bad syntax. */
+export function compileRules(rules: readonly string[]): Compiled[] {
+  return rules.map((text) => {
+    const negate = text.startsWith('!');
+    try {
+      return { text, negate, segments: parseRule(negate ? text.slice(1) : text) };
+    } catch (err) {
+      throw new Error(`ignore rule ${JSON.stringify(text)}: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** The names a resource answers to: its full address, and `type.name` (module path and index dropped). */
+function resourceForms(item: DriftItem): PathSegment[][] {
+  let full: PathSegment[];
+  try {
+    full = parsePath(item.address);
+  } catch {
+    full = [item.address];
+  }
+  return [full, [item.type, item.name]];
+}
 
 /**
- * Ignore rules, in order, the last match winning: "type.name" ignores a resource,
- * "type.name.attribute" one attribute of it; * globs anywhere; a leading ! re-includes.
+ * Ignore rules, in order, the last matching rule deciding: a rule on a resource covers all of its
+ * attributes; a rule on an attribute, everything inside it; `!rule` re-includes what an earlier
+ * rule ignored. Rules are matched segment by segment against the full address
+ * (`module.net.aws_subnet.private[1]`) and against `type.name`, each followed by the attribute path.
+ * A changed resource is ignored when every drifted attribute is; a deleted resource only by a rule
+ * on the resource itself.
  */
 export function applyIgnore(items: readonly DriftItem[], rules: readonly string[]): { kept: DriftItem[]; ignored: string[] } {
-  const compiled = rules.map((rule) => {
-    const negate = rule.startsWith('!');
-    return { negate, match: picomatch(negate ? rule.slice(1) : rule, { dot: true, noglobstar: false, nonegate: true }) };
-  });
-  const ignoredBy = (target: string) => {
+  const compiled = compileRules(rules);
+  const ignoredAt = (forms: PathSegment[][], extra: readonly PathSegment[]) => {
     let ignored = false;
-    for (const rule of compiled) if (rule.match(target)) ignored = !rule.negate;
+    // A rule must match all of its segments, so a rule on an attribute never ignores a resource as a whole.
+    for (const rule of compiled) if (forms.some((form) => matchesPrefix(rule.segments, [...form, ...extra]))) ignored = !rule.negate;
     return ignored;
   };
   const kept: DriftItem[] = [];
   const ignored: string[] = [];
   for (const item of items) {
-    const base = item.address.replace(/^module\.[^.]+\./, '').replace(/\[.*?\]/g, '');
-    const id = `${item.type}.${item.name}`;
-    if (ignoredBy(id) || ignoredBy(base)) {
-      ignored.push(item.address);
+    const forms = resourceForms(item);
+    if (item.kind === 'deleted' || item.attributes.length === 0) {
+      if (ignoredAt(forms, [])) ignored.push(item.address);
+      else kept.push(item);
       continue;
     }
-    if (item.kind === 'changed') {
-      const attributes = item.attributes.filter((a) => !ignoredBy(`${id}.${a.path}`));
-      if (attributes.length === 0 && item.attributes.length > 0) {
-        ignored.push(item.address);
-        continue;
-      }
-      kept.push({ ...item, attributes });
-    } else {
-      kept.push(item);
-    }
+    const attributes = item.attributes.filter((a) => !ignoredAt(forms, a.segments));
+    if (attributes.length === 0) ignored.push(item.address);
+    else kept.push({ ...item, attributes });
   }
   return { kept, ignored };
 }
 
-/** Rules that accept today's drift: one per drifted attribute, or per resource when it is gone. */
+/**
+ * Rules that accept today's drift exactly: one per drifted attribute of each changed resource
+ * (full address, glob characters escaped), one per deleted resource. Accepting today's tag drift
+ * never hides tomorrow's password change.
+ */
 export function baselineRules(items: readonly DriftItem[]): string[] {
-  return [...new Set(items.flatMap((i) => (i.kind === 'deleted' || i.attributes.length === 0 ? [`${i.type}.${i.name}`] : i.attributes.map((a) => `${i.type}.${i.name}.${a.path}`))))].sort();
+  const rules = items.flatMap((item) => {
+    const address = resourceForms(item)[0]!;
+    if (item.kind === 'deleted' || item.attributes.length === 0) return [exactRule(address)];
+    return item.attributes.map((a) => exactRule([...address, ...a.segments]));
+  });
+  return [...new Set(rules)].sort();
 }

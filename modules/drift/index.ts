@@ -1,4 +1,5 @@
 import { defineModule } from '../../src/module.ts';
+import { parseRule } from './path.ts';
 import { DriftConfig } from './schema.ts';
 
 /**
@@ -13,12 +14,21 @@ export const drift = defineModule<DriftConfig>({
   cloud: true,
   validate(config) {
     const seen = new Set<string>();
-    return config.stacks.flatMap((s, i) => {
+    const stacks = config.stacks.flatMap((s, i) => {
       const fp = `${s.environment}/${s.region}/${s.name}`;
       if (seen.has(fp)) return [{ path: ['stacks', i], message: `stack ${fp} is listed twice` }];
       seen.add(fp);
       return [];
     });
+    const rules = config.ignore.flatMap((rule, i) => {
+      try {
+        parseRule(rule.replace(/^!/, ''));
+        return [];
+      } catch (err) {
+        return [{ path: ['ignore', i], message: `${(err as Error).message}; rules look like aws_instance.web, aws_instance.web.tags["kubernetes.io/role"], module.net.aws_subnet.private[1], aws_*.*` }];
+      }
+    });
+    return [...stacks, ...rules];
   },
   async plan(ctx) {
     const { planDrift } = await import('./plan.ts');

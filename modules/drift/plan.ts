@@ -6,7 +6,8 @@ import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { httpCall } from '../../src/http.ts';
 import { argoClient } from './argocd.ts';
-import type { DriftItem } from './classify.ts';
+import { inertCode } from '../../src/report/inert.ts';
+import { SENSITIVE, type DriftItem } from './classify.ts';
 import { applyIgnore } from './ignore.ts';
 import { jiraClient } from './jira.ts';
 import { checkStack, readBaseline, type StackResult } from './runner.ts';
@@ -21,6 +22,9 @@ export interface StackReport {
   kept: DriftItem[];
   ignored: string[];
 }
+
+/** The drifted attributes of a resource, sensitive ones named with their value withheld. */
+export const describeAttributes = (item: DriftItem): string => item.attributes.map((a) => (a.sensitive ? `${a.path} ${SENSITIVE}` : a.path)).join(', ') || '(no attribute named by Terraform)';
 
 /** Runs every selected stack, with bounded parallelism per environment, and applies ignore rules. */
 export async function detect(ctx: StepContext<DriftConfig>): Promise<StackReport[]> {
@@ -45,7 +49,7 @@ export async function detect(ctx: StepContext<DriftConfig>): Promise<StackReport
 
 function issueBody(report: StackReport, runUrl: string | undefined): string {
   const fp = fingerprint(report.stack);
-  const rows = report.kept.map((i) => `| \`${i.address}\` | ${i.kind} | ${i.attributes.map((a) => `\`${a.path}\``).join(', ') || '-'} |`);
+  const rows = report.kept.map((i) => `| ${inertCode(i.address, { table: true })} | ${i.kind} | ${i.attributes.map((a) => `${inertCode(a.path, { table: true })}${a.sensitive ? ' (sensitive)' : ''}`).join(', ') || '-'} |`);
   return [
     marker(fp),
     `Terraform drift in **${report.stack.name}** (environment \`${report.stack.environment}\`, region \`${report.stack.region}\`, \`${report.stack.dir}\`).`,
@@ -96,7 +100,7 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
     }
     decisions.push({ subject: fp, decision: r.kept.length ? 'drift' : 'clean', reason: r.kept.length ? `${r.kept.length} resource(s) drifted${r.ignored.length ? `, ${r.ignored.length} ignored` : ''}` : r.ignored.length ? `only ignored drift (${r.ignored.length})` : 'no drift' });
     for (const item of r.kept) {
-      findings.push({ rule: `drift.${item.kind}`, title: `${fp}: ${item.address}`, message: item.kind === 'deleted' ? 'deleted outside Terraform' : `changed outside Terraform: ${item.attributes.map((a) => a.path).join(', ')}`, severity: 'error' });
+      findings.push({ rule: `drift.${item.kind}`, title: `${fp}: ${item.address}`, message: item.kind === 'deleted' ? 'deleted outside Terraform' : `changed outside Terraform: ${describeAttributes(item)}`, severity: 'error' });
     }
     subjects.push({ fp, title: `Drift: ${r.stack.name} (${r.stack.environment}, ${r.stack.region})`, labels: [...config.issues.labels, r.stack.environment], drifted: r.kept.length > 0, body: issueBody(r, runUrl) });
   }
