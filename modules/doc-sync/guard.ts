@@ -1,9 +1,8 @@
 import picomatch from 'picomatch';
-import { FileScanner, isCompose, isShell, isWorkflow, type Hit } from './detectors.ts';
+import type { Hit } from './detectors.ts';
 import { DiffParser, forEachLine, type DiffEvent } from './diff.ts';
 import { matchAll, type CompiledRule } from './rules.ts';
 import type { DocSyncConfig } from './schema.ts';
-import { yamlEnvHits } from './yaml-env.ts';
 
 export interface FileHit extends Hit {
   file: string;
@@ -42,7 +41,7 @@ export interface GuardResult {
 export interface GuardOptions {
   config: DocSyncConfig;
   rules: readonly CompiledRule[];
-  /** Reads a file at the head of the change (YAML and shell files need the whole file). */
+  /** Reads a file at the head of the change (kept for callers; environment reads are found on whole files by new-reads.ts). */
   readHead(path: string): Promise<string | undefined>;
   /** Keep hunk text for the AI, up to this many characters (0: keep none). */
   keepChars: number;
@@ -50,7 +49,6 @@ export interface GuardOptions {
 
 const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
 const CODE_EXT = /\.(c|cc|cpp|cs|go|java|js|jsx|kt|kts|mjs|cjs|mts|cts|php|py|rb|rs|scala|sh|bash|swift|ts|tsx|vue|svelte)$/i;
-const MAX_WHOLE_FILE = 2 * 1024 * 1024;
 
 /**
  * A copy of a string that does not share memory with the chunk it was cut from: V8 keeps a whole
@@ -58,31 +56,23 @@ const MAX_WHOLE_FILE = 2 * 1024 * 1024;
  */
 const detach = (text: string): string => Buffer.from(text, 'utf8').toString('utf8');
 
-/** Whole-file checks that need the file at the head of the change, run once the stream has ended. */
-interface Deferred {
-  path: string;
-  scanner: FileScanner | undefined;
-  yamlLines: Set<number> | undefined;
-}
-
 /**
- * The deterministic guard: reads the added lines of the change once, in order, synchronously per
- * line, and keeps the first place of every name a detector or custom rule fired on. It needs no
- * network; its memory grows with the number of distinct names and files, not with the diff.
+ * The diff pass: reads the added lines of the change once, in order, synchronously per line; lists
+ * the changed files with their skip reasons, keeps the first place of every name a custom rule
+ * fired on, and keeps hunks for the AI. Environment reads are found on whole files afterwards
+ * (new-reads.ts). It needs no network; its memory grows with the number of distinct names and
+ * files, not with the diff.
  */
 export class Guard {
   private readonly include: (path: string) => boolean;
   private readonly exclude: (path: string) => boolean;
   private readonly byName = new Map<string, FileHit>();
   private readonly result: GuardResult = { hits: [], files: [], added: new Map(), hunks: [], unkept: new Set(), addedLines: 0 };
-  private readonly deferred: Deferred[] = [];
   private keptChars = 0;
 
   private path: string | undefined;
   private readable = false;
-  private scanner: FileScanner | undefined;
   private rules: CompiledRule[] = [];
-  private yamlLines: Set<number> | undefined;
   private hunk: HunkRecord | undefined;
   private generated = false;
   private fileHits: FileHit[] = [];
@@ -103,29 +93,12 @@ export class Guard {
 
   async finish(): Promise<GuardResult> {
     this.closeFile();
-    for (const item of this.deferred) {
-      const text = await this.options.readHead(item.path);
-      if (text === undefined || text.length > MAX_WHOLE_FILE) continue;
-      const found: FileHit[] = [];
-      if (item.scanner) {
-        item.scanner.learnAssignments(text);
-        found.push(...item.scanner.finish().map((h) => ({ ...h, file: item.path, others: 0 })));
-      }
-      if (item.yamlLines) {
-        for (const hit of yamlEnvHits(item.path, text)) if (item.yamlLines.has(hit.line)) found.push({ ...hit, file: item.path, others: 0 });
-      }
-      for (const hit of found) {
-        this.record(hit);
-        for (const h of this.result.hunks) if (h.file === hit.file && h.lines.some((l) => l.added && l.line === hit.line)) h.flagged = true;
-      }
-    }
     this.result.hits = [...this.byName.values()];
     return this.result;
   }
 
   private file(event: Extract<DiffEvent, { type: 'file' }>): void {
     this.closeFile();
-    const { config } = this.options;
     const entry: ChangedFile = { path: detach(event.path), status: event.status };
     this.result.files.push(entry);
     if (event.status === 'deleted') entry.skipped = 'deleted';
@@ -135,10 +108,7 @@ export class Guard {
     this.path = event.path;
     this.readable = entry.skipped === undefined;
     if (!this.readable) return;
-    const scanner = config.builtin_detectors ? new FileScanner(event.path) : undefined;
-    this.scanner = scanner?.active ? scanner : undefined;
     this.rules = this.options.rules.filter((r) => picomatch.isMatch(event.path, r.rule.paths, { dot: true }));
-    this.yamlLines = config.builtin_detectors && (isCompose(event.path) || isWorkflow(event.path)) ? new Set() : undefined;
   }
 
   private line(path: string, added: boolean, line: number, text: string): void {
@@ -158,12 +128,10 @@ export class Guard {
         else runs.push([line, line]);
         this.result.added.set(path, runs);
       }
-      this.yamlLines?.add(line);
       for (const rule of this.rules) {
         for (const name of matchAll(rule, text)) this.fileHits.push({ name, line, detector: `rule.${rule.rule.id}`, kind: rule.rule.kind, file: path, others: 0 });
       }
     }
-    if (this.scanner) for (const hit of this.scanner.line(line, text, added)) this.fileHits.push({ ...hit, file: path, others: 0 });
     if (hunk && this.fileHits.length > before) hunk.flagged = true;
   }
 
@@ -189,14 +157,10 @@ export class Guard {
         this.result.hunks = this.result.hunks.filter((h) => h.file !== path);
       } else {
         for (const hit of this.fileHits) this.record(hit);
-        const shell = this.scanner && isShell(path) ? this.scanner : undefined;
-        if (shell || (this.yamlLines && this.yamlLines.size > 0)) this.deferred.push({ path, scanner: shell, yamlLines: this.yamlLines });
       }
     }
     this.path = undefined;
     this.readable = false;
-    this.scanner = undefined;
-    this.yamlLines = undefined;
     this.generated = false;
     this.fileHits = [];
   }
@@ -219,4 +183,11 @@ export async function runGuard(chunks: AsyncIterable<string | Buffer>, options: 
 
 export function isAddedLine(result: GuardResult, file: string, line: number): boolean {
   return (result.added.get(file) ?? []).some(([first, last]) => line >= first && line <= last);
+}
+
+/** Marks the kept hunks that hold a finding, so the AI sees them first. */
+export function flagHunks(result: GuardResult, hits: readonly FileHit[]): void {
+  for (const hit of hits) {
+    for (const h of result.hunks) if (h.file === hit.file && h.lines.some((l) => l.added && l.line === hit.line)) h.flagged = true;
+  }
 }

@@ -1,11 +1,28 @@
+import picomatch from 'picomatch';
 import { changeSourceFor, githubFor } from '../../src/change.ts';
 import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
 import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
 import { allowMatcher, loadDocs } from './docs.ts';
-import { runGuard, type FileHit } from './guard.ts';
+import { flagHunks, runGuard, type FileHit } from './guard.ts';
+import { newReads, type BaseSearch } from './new-reads.ts';
 import { compileRule } from './rules.ts';
+import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
+
+/** `git grep` at the base commit, when the local clone has it (the GitHub API path reads files instead). */
+async function gitSearch(git: Git, base: string): Promise<BaseSearch | undefined> {
+  if (!(await git.resolve(base).catch(() => ''))) return undefined;
+  return {
+    async filesMentioning(names) {
+      if (names.length === 0) return [];
+      const args = ['-c', 'core.quotePath=false', 'grep', '-l', '-z', '-I', '-w', '-F'];
+      for (const name of names) args.push('-e', name);
+      const out = await git.run([...args, base, '--'], { allowFail: true });
+      return out.split('\0').filter(Boolean).map((line) => line.slice(line.indexOf(':') + 1));
+    },
+  };
+}
 
 function searched(files: readonly string[], globs: readonly string[]): string {
   if (files.length === 0) return `no doc files matched ${globs.join(', ')}`;
@@ -32,9 +49,24 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
     keepChars: aiPossible ? budgetChars * 2 : 0,
   });
 
+  const include = picomatch(config.include, { dot: true });
+  const exclude = picomatch(config.exclude, { dot: true });
+  const env = config.builtin_detectors
+    ? await newReads({
+        change,
+        files: guard.files,
+        readable: (p) => include(p) && !exclude(p),
+        search: ctx.event.change.kind === 'git' ? await gitSearch(deps.git, change.base) : undefined,
+      })
+    : undefined;
+  const generated = new Set(env?.generated ?? []);
+  const ruleHits = guard.hits.filter((h) => !generated.has(h.file));
+  const hits = [...(env?.hits ?? []), ...ruleHits.filter((h) => !env?.hits.some((e) => e.name === h.name))];
+  flagHunks(guard, hits);
+
   const decisions: Decision[] = [];
   const undocumented: FileHit[] = [];
-  for (const hit of guard.hits) {
+  for (const hit of hits) {
     if (allowed(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: 'on the policy allowlist' });
     else if (docs.mentions(hit.name)) decisions.push({ subject: hit.name, decision: 'documented', reason: `mentioned in ${docs.files.join(', ')}` });
     else undocumented.push(hit);

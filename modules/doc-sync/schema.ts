@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { Duration } from '../../src/policy/types.ts';
 
-/** Paths whose added lines are not read unless the policy says otherwise. */
+/** Paths never read unless the policy says otherwise. */
 export const DEFAULT_EXCLUDE = [
-  '**/node_modules/**', '**/vendor/**', '**/third_party/**', '**/dist/**', '**/build/**', '**/out/**', '**/.next/**',
+  // Build output (dist/, build/, out/) is read: a new read counts only when the base read the name
+  // nowhere, so a rebuilt bundle re-emitting old reads adds nothing, and a package whose only code
+  // is its bundle is still checked.
+  '**/node_modules/**', '**/vendor/**', '**/third_party/**', '**/.next/**',
   '**/*.min.js', '**/*.map', '**/*.snap',
   '**/package-lock.json', '**/npm-shrinkwrap.json', '**/yarn.lock', '**/pnpm-lock.yaml', '**/bun.lockb', '**/*.lock', '**/go.sum',
   '**/generated/**', '**/*.generated.*', '**/*_generated.*', '**/*.pb.go', '**/*_pb2.py', '**/*.g.dart',

@@ -28,12 +28,11 @@ const POSITIVE: Array<[string, string, string, string[]]> = [
   ['Dockerfile ENV pairs', 'Dockerfile', 'FROM node:20\nENV DOCK_A=1 DOCK_B="two words"\n', ['DOCK_A', 'DOCK_B']],
   ['Dockerfile legacy ENV', 'Dockerfile', 'FROM node:20\nENV DOCK_LEGACY some value\n', ['DOCK_LEGACY']],
   ['Dockerfile ENV continuation', 'Dockerfile', 'FROM node:20\nENV DOCK_C=1 \\\n    DOCK_D=2\n', ['DOCK_C', 'DOCK_D']],
-  ['Dockerfile ARG', 'build/Containerfile', 'ARG BUILD_FLAVOUR=slim\n', []],
+  ['Dockerfile ARG', 'build/Containerfile', 'ARG BUILD_FLAVOUR=slim\n', ['BUILD_FLAVOUR']],
   ['Dockerfile ARG (root)', 'Dockerfile', 'ARG BUILD_FLAVOUR=slim\nFROM node:20\n', ['BUILD_FLAVOUR']],
   ['compose environment list', 'docker-compose.yml', 'services:\n  web:\n    image: x\n    environment:\n      - COMPOSE_LIST=1\n      - COMPOSE_BARE\n', ['COMPOSE_BARE', 'COMPOSE_LIST']],
   ['compose environment map', 'compose.yaml', 'services:\n  web:\n    environment:\n      COMPOSE_MAP: "1"\n', ['COMPOSE_MAP']],
   ['workflow env keys', '.github/workflows/ci.yml', 'on: push\nenv:\n  WF_TOP: 1\njobs:\n  a:\n    runs-on: x\n    env:\n      WF_JOB: 2\n    steps:\n      - run: echo\n        env:\n          WF_STEP: 3\n', ['WF_JOB', 'WF_STEP', 'WF_TOP']],
-  ['workflow vars / secrets', '.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ vars.WF_VAR }} ${{ secrets.WF_SECRET }}\n', ['WF_SECRET', 'WF_VAR']],
   ['shell ${X} and ${X:-d}', 'deploy.sh', '#!/bin/sh\necho "${SH_A}" "${SH_B:-default}" "${HOME}" "${PATH}"\n', ['SH_A', 'SH_B']],
 ];
 
@@ -73,10 +72,14 @@ describe('built-in detectors: negative', () => {
     ['a tests folder', 'tests/helpers.ts'],
     ['a fixture', 'src/__fixtures__/env.ts'],
     ['a vendored file', 'vendor/lib/env.js'],
-    ['dist output', 'dist/index.js'],
     ['a lock file', 'package-lock.json'],
   ])('skips %s by default', async (_, file) => {
     expect(names(await docSyncOn(README, { [file]: 'const a = process.env.SHOULD_NOT_FLAG;\n' }))).toEqual([]);
+  });
+
+  it('does not read ${{ vars.X }} / ${{ secrets.X }} in a workflow as environment reads', async () => {
+    const content = 'on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ vars.WF_VAR }} ${{ secrets.WF_SECRET }}\n';
+    expect(names(await docSyncOn(README, { '.github/workflows/ci.yml': content }))).toEqual([]);
   });
 
   it('skips a deleted file and a generated file', async () => {

@@ -1,0 +1,138 @@
+import picomatch from 'picomatch';
+import type { ChangeSource } from '../../src/change.ts';
+import type { Hit } from './detectors.ts';
+import type { ChangedFile, FileHit } from './guard.ts';
+import { constantsOf, prepare, readsOf, type ParsedFile } from './reads.ts';
+
+const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
+const MAX_FILE = 16 * 1024 * 1024;
+const MAX_TREE_FILES = 5000;
+const CONCURRENCY = 8;
+
+/** Generated files: a marker in the file's own first lines, or `linguist-generated` in `.gitattributes`. */
+export function generatedMatcher(gitattributes: string | undefined): (path: string, text: string) => boolean {
+  const globs: string[] = [];
+  const unset: string[] = [];
+  for (const raw of (gitattributes ?? '').split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [pattern, ...attrs] = line.split(/\s+/);
+    const glob = pattern!.includes('/') ? pattern!.replace(/^\//, '') : `**/${pattern}`;
+    for (const attr of attrs) {
+      if (attr === 'linguist-generated' || attr === 'linguist-generated=true') globs.push(glob, `${glob}/**`);
+      else if (attr === '-linguist-generated' || attr === 'linguist-generated=false') unset.push(glob, `${glob}/**`);
+    }
+  }
+  const marked = globs.length ? picomatch(globs, { dot: true }) : () => false;
+  const cleared = unset.length ? picomatch(unset, { dot: true }) : () => false;
+  return (path, text) => {
+    if (marked(path) && !cleared(path)) return true;
+    const head = text.slice(0, 2000).split('\n', 5).join('\n');
+    return GENERATED_MARK.test(head);
+  };
+}
+
+/** Finds the files at the base of the change that mention any of some names, when it can do so fast. */
+export interface BaseSearch {
+  filesMentioning(names: readonly string[]): Promise<string[] | undefined>;
+}
+
+export interface NewReadsOptions {
+  change: ChangeSource;
+  /** The change's files, in diff order, with the guard's skip reasons (deleted, binary, excluded). */
+  files: ChangedFile[];
+  /** Whether a path is read at all (include and not exclude). */
+  readable(path: string): boolean;
+  search?: BaseSearch;
+}
+
+export interface NewReadsResult {
+  hits: FileHit[];
+  /** Paths skipped as generated from their own content. */
+  generated: string[];
+  /** Names the base tree read, so they are not new (for the record). */
+  known: number;
+  /** True when the base tree was too large to look through completely. */
+  partial: boolean;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  }));
+  return out;
+}
+
+const mentionsAny = (text: string, names: ReadonlySet<string>) => [...names].some((n) => text.includes(n));
+
+/**
+ * The environment reads a change adds: names the head reads in a changed file that the base reads
+ * nowhere. Whole files are read at both sides, so a read that was reformatted, moved, copied or
+ * re-emitted by a rebuilt bundle is not new.
+ */
+export async function newReads(options: NewReadsOptions): Promise<NewReadsResult> {
+  const { change, files } = options;
+  const generated: string[] = [];
+  const isGenerated = generatedMatcher(await change.readHead('.gitattributes').catch(() => undefined));
+
+  const candidates = files.filter((f) => f.skipped === undefined);
+  const parsed = (await mapLimit(candidates, CONCURRENCY, async (file) => {
+    const text = await change.readHead(file.path);
+    if (text === undefined || text.length > MAX_FILE || text.includes('\0')) return undefined;
+    if (isGenerated(file.path, text)) {
+      file.skipped = 'generated file';
+      generated.push(file.path);
+      return undefined;
+    }
+    return prepare(file.path, text);
+  })).filter((f): f is ParsedFile => f !== undefined);
+
+  const constants = constantsOf(parsed);
+  const byName = new Map<string, FileHit>();
+  for (const file of parsed) {
+    for (const hit of readsOf(file, constants).sort((a, b) => a.line - b.line)) {
+      const first = byName.get(hit.name);
+      if (first) first.others++;
+      else byName.set(hit.name, { ...hit, file: file.path, others: 0 });
+    }
+  }
+  const result: NewReadsResult = { hits: [], generated, known: 0, partial: false };
+  if (byName.size === 0) return result;
+
+  const open = new Set(byName.keys());
+  const settle = (reads: readonly Hit[]) => {
+    for (const read of reads) if (open.delete(read.name)) result.known++;
+  };
+  const readBase = async (paths: readonly string[], at: (path: string) => Promise<string | undefined>) => {
+    const found = await mapLimit(paths, CONCURRENCY, async (path) => {
+      if (open.size === 0 || !options.readable(path)) return [];
+      const text = await at(path).catch(() => undefined);
+      if (text === undefined || text.length > MAX_FILE || !mentionsAny(text, open)) return [];
+      const file = prepare(path, text);
+      return file ? readsOf(file, constants) : [];
+    });
+    for (const reads of found) settle(reads);
+  };
+
+  const searched = await options.search?.filesMentioning([...open]).catch(() => undefined);
+  if (searched) {
+    await readBase(searched, (p) => change.readBase(p));
+  } else {
+    // No fast search: the base versions of the changed files, then the files the change leaves as they were.
+    const touched = await change.changedFiles();
+    await readBase(touched, (p) => change.readBase(p));
+    if (open.size > 0) {
+      const same = new Set(touched);
+      const rest = (await change.listHeadFiles()).filter((p) => !same.has(p) && options.readable(p));
+      if (rest.length > MAX_TREE_FILES) result.partial = true;
+      await readBase(rest.slice(0, MAX_TREE_FILES), (p) => change.readHead(p));
+    }
+  }
+  result.hits = [...byName.values()].filter((hit) => open.has(hit.name));
+  return result;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { constantsOf, languageOf, prepare, readsOf } from '../../modules/doc-sync/reads.ts';
+
+/** Names a file reads, found the way the doc synchronizer finds them (constants shared across files). */
+function reads(path: string, text: string, others: Record<string, string> = {}): string[] {
+  const file = prepare(path, text);
+  if (!file) return [];
+  const all = [file, ...Object.entries(others).map(([p, t]) => prepare(p, t)).filter((f) => f !== undefined)];
+  return [...new Set(readsOf(file, constantsOf(all)).map((h) => h.name))].sort();
+}
+
+/** [form, file, text, names read] */
+const JS_POSITIVE: Array<[string, string, string, string[]]> = [
+  ['process.env.X', 'a.js', 'use(process.env.A_ONE);', ['A_ONE']],
+  ["process.env['X']", 'a.js', "use(process.env['A_TWO'], process.env[`A_TICK`]);", ['A_TICK', 'A_TWO']],
+  ['process.env?.X', 'a.js', 'use(process.env?.A_OPT, process?.env?.A_OPT2);', ['A_OPT', 'A_OPT2']],
+  ['process.env[K] with a module constant', 'a.js', "const K = 'A_CONST';\nuse(process.env[K]);", ['A_CONST']],
+  ['process.env[K] with exports.K', 'a.js', "exports.KEY = 'A_EXPORTED';\nuse(process.env[exports.KEY]);", ['A_EXPORTED']],
+  ['process.env[K] with an imported constant', 'a.ts', "import { KEY } from './keys';\nuse(process.env[KEY]);", ['A_IMPORTED']],
+  ['const { env } = process', 'a.js', 'const { env } = process;\nuse(env.A_DESTRUCTURED_ENV);', ['A_DESTRUCTURED_ENV']],
+  ["import { env } from 'node:process'", 'a.mjs', "import { env } from 'node:process';\nuse(env.A_NAMED_IMPORT);", ['A_NAMED_IMPORT']],
+  ["import process from 'process'", 'a.mjs', "import proc from 'process';\nuse(proc.env.A_DEFAULT_IMPORT);", ['A_DEFAULT_IMPORT']],
+  ['esbuild import_process.default.env.X', 'dist/a.js', 'var import_process = __toESM(require("process"));\nuse(import_process.default.env.A_ESBUILD);', ['A_ESBUILD']],
+  ['tsc (0, process_1.env).X', 'lib/a.js', 'const process_1 = require("process");\nuse((0, process_1.env).A_TSC);', ['A_TSC']],
+  ["'X' in env", 'a.js', "const env = process.env;\nif ('A_IN' in env) go();", ['A_IN']],
+  ['destructuring over lines, with defaults and renames', 'a.js', 'const {\n  A_D1,\n  A_D2: two,\n  A_D3 = "x",\n  ...rest\n} = process.env;', ['A_D1', 'A_D2', 'A_D3']],
+  ['destructuring with a type annotation', 'a.ts', 'const { A_TYPED }: NodeJS.ProcessEnv = process.env;', ['A_TYPED']],
+  ['an injected env parameter', 'a.ts', 'export const p = { detect({ env }: { env: Env }) { return env.A_INJECTED; } };', ['A_INJECTED']],
+  ['a parameter defaulting to process.env', 'a.js', 'function f(env = process.env) { return env.A_DEFAULT_PARAM; }', ['A_DEFAULT_PARAM']],
+  ['a parameter defaulting to process', 'a.js', 'const f = (p = process) => p?.env?.A_PROC_PARAM;', ['A_PROC_PARAM']],
+  ['the environment passed to a function of the file', 'a.js', 'const f = ({ A_PASSED }) => A_PASSED;\nfunction g(e) { return e.A_PASSED_TWO; }\nf(process.env); g(process.env);', ['A_PASSED', 'A_PASSED_TWO']],
+  ['an alias through ?? and ||', 'a.js', 'const env = options.env ?? process.env;\nconst e2 = process.env || {};\nuse(env.A_NULLISH, e2.A_OR);', ['A_NULLISH', 'A_OR']],
+  ['exports.env = process.env', 'a.js', 'exports.env = process.env;\nuse(exports.env.A_EXPORTS_ENV);', ['A_EXPORTS_ENV']],
+  ['import.meta.env.X and [X]', 'a.ts', "use(import.meta.env.VITE_A, import.meta.env['VITE_B']);", ['VITE_A', 'VITE_B']],
+  ['Deno.env.get', 'a.ts', "use(Deno.env.get('A_DENO'));", ['A_DENO']],
+  ['Bun.env.X', 'a.ts', 'use(Bun.env.A_BUN);', ['A_BUN']],
+  ['globalThis.process.env.X', 'a.js', 'use(globalThis.process?.env?.A_GLOBAL);', ['A_GLOBAL']],
+  ['a JSX file', 'a.jsx', 'export const C = () => <div>{process.env.A_JSX}</div>;', ['A_JSX']],
+  ['a TSX file with generics', 'a.tsx', 'const f = <T,>(x: T) => x;\nexport const C = () => <b>{f(process.env.A_TSX as string)}</b>;', ['A_TSX']],
+  ['minified', 'dist/a.min.cjs', 'var a=process.env,b=function(e){return e.A_MIN_B};a.A_MIN_A;b(a);', ['A_MIN_A', 'A_MIN_B']],
+  ['a node shebang script without extension', 'bin/tool', '#!/usr/bin/env node\nuse(process.env.A_BIN);', ['A_BIN']],
+];
+
+const JS_NEGATIVE: Array<[string, string, string]> = [
+  ['a comment', 'a.js', '// process.env.N_COMMENT\n/* process.env.N_BLOCK */ x();'],
+  ['a string that contains code', 'a.js', 'const s = "process.env.N_STRING";\nconst t = `process.env.N_TEMPLATE`;'],
+  ['a write', 'a.js', "process.env.N_WRITE = '1';\nprocess.env['N_WRITE_INDEX'] = '2';\ndelete process.env.N_DELETE;"],
+  ['an object that is not the environment', 'a.js', 'const { N_CONFIG } = config;\nuse(options.env.N_OTHER, cfg.N_CFG);'],
+  ['an env object passed to a child process', 'a.js', "spawn('x', [], { env: { ...process.env, N_CHILD: '1' } });"],
+  ['lowercase and dynamic names', 'a.js', 'use(process.env.lower_case, process.env[name], process.env[`A_${x}`]);'],
+  ['an env parameter that is not destructured from an object', 'a.js', 'function f(env) { return env.N_UNKNOWN_PARAM; }'],
+  ['a method of process.env', 'a.js', 'Object.keys(process.env); process.env.hasOwnProperty;'],
+];
+
+describe('JS/TS read forms (parsed)', () => {
+  it.each(JS_POSITIVE)('reads %s', (_, path, text, expected) => {
+    const others: Record<string, string> = path === 'a.ts' ? { 'keys.ts': "export const KEY = 'A_IMPORTED';" } : {};
+    expect(reads(path, text, others)).toEqual(expected);
+  });
+  it.each(JS_NEGATIVE)('does not read %s', (_, path, text) => {
+    expect(reads(path, text)).toEqual([]);
+  });
+  it('gives the line of each read', () => {
+    const file = prepare('a.ts', 'const a = 1;\n\nconst {\n  L_ONE,\n} = process.env;\nuse(process.env.L_TWO);\n')!;
+    expect(readsOf(file).map((h) => [h.name, h.line])).toEqual([['L_ONE', 4], ['L_TWO', 6]]);
+  });
+});
+
+const OTHER_POSITIVE: Array<[string, string, string, string[]]> = [
+  ['Python os.environ[...]', 'app.py', 'import os\nx = os.environ["P_INDEX"]\n', ['P_INDEX']],
+  ['Python .get / .setdefault / .pop', 'app.py', "os.environ.get('P_GET')\nos.environ.setdefault('P_SET', '1')\nos.environ.pop('P_POP', None)\n", ['P_GET', 'P_POP', 'P_SET']],
+  ['Python os.getenv', 'app.py', 'os.getenv("P_GETENV")\n', ['P_GETENV']],
+  ['Python from os import environ, getenv', 'app.py', 'from os import environ, getenv\nenviron["P_BARE"]\ngetenv("P_BARE_GETENV")\n', ['P_BARE', 'P_BARE_GETENV']],
+  ['Python aliases of os.environ', 'app.py', 'import os\nENV = os.environ\nfrom os import environ as E\nENV.get("P_ALIAS")\nE["P_ALIAS_AS"]\n', ['P_ALIAS', 'P_ALIAS_AS']],
+  ['Python "X" in os.environ', 'app.py', 'if "P_IN" in os.environ: pass\n', ['P_IN']],
+  ['Python by shebang', 'bin/tool', '#!/usr/bin/env python3\nimport os\nos.getenv("P_SHEBANG")\n', ['P_SHEBANG']],
+  ['shell $X, ${X}, ${X:-d}', 'run.sh', 'echo $S_PLAIN "${S_BRACED}" "${S_DEFAULT:-x}"\n', ['S_BRACED', 'S_DEFAULT', 'S_PLAIN']],
+  ['shell by shebang, no extension', 'bin/deploy', '#!/bin/sh\necho "$S_SHEBANG"\n', ['S_SHEBANG']],
+  ['shell by env bash shebang', 'scripts/release', '#!/usr/bin/env bash\necho "$S_ENV_BASH"\n', ['S_ENV_BASH']],
+  ['shell: read before it is assigned', 'run.sh', '[ -z "$S_INPUT" ] && S_INPUT=default\nS_SELF="${S_SELF:-x}"\necho "$S_INPUT"\n', ['S_INPUT', 'S_SELF']],
+  ['Go os.Getenv / os.LookupEnv', 'main.go', 'package main\nfunc main() { os.Getenv("G_A"); os.LookupEnv("G_B") }\n', ['G_A', 'G_B']],
+  ['Dockerfile ENV and ARG', 'Dockerfile', 'ARG D_ARG\nFROM x\nENV D_ENV=1 D_TWO=2\n', ['D_ARG', 'D_ENV', 'D_TWO']],
+  ['compose environment map', 'compose.yaml', 'services:\n  a:\n    environment:\n      C_MAP: "1"\n', ['C_MAP']],
+  ['compose environment list', 'docker-compose.yml', 'services:\n  a:\n    environment:\n      - C_LIST=1\n      - C_BARE\n', ['C_BARE', 'C_LIST']],
+  ['compose environment flow map and list', 'compose.yml', 'services:\n  a: { environment: { C_FLOW: 1 } }\n  b:\n    environment: [C_FLOW_LIST=2]\n', ['C_FLOW', 'C_FLOW_LIST']],
+];
+
+const OTHER_NEGATIVE: Array<[string, string, string]> = [
+  ['Python comments and strings that contain code', 'app.py', "# os.environ['N_COMMENT']\ns = \"os.environ['N_STRING']='%s'\"\nt = '''os.getenv(\"N_TRIPLE\")'''\n"],
+  ['Python writes', 'app.py', "os.environ['N_WRITE'] = '1'\n"],
+  ['shell: a name the script only assigns, builtins, single quotes, comments', 'run.sh', "S_OWN=1\necho \"$S_OWN\" \"$HOME\" '$N_SINGLE'\n# echo $N_COMMENT\nfor S_ITEM in a; do echo \"$S_ITEM\"; done\n"],
+  ['a file with no shebang and no extension', 'LICENSE', 'echo $N_NOT_A_SCRIPT process.env.N_NOT_JS\n'],
+  ['Go strings and comments', 'main.go', 'package main\n// os.Getenv("N_GO_COMMENT")\nvar s = `os.Getenv("N_GO_RAW")`\n'],
+  ['workflow ${{ secrets.X }} and ${{ vars.X }}', '.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    steps:\n      - run: echo ${{ secrets.N_SECRET }} ${{ vars.N_VAR }}\n'],
+];
+
+describe('other languages', () => {
+  it.each(OTHER_POSITIVE)('reads %s', (_, path, text, expected) => {
+    expect(reads(path, text)).toEqual(expected);
+  });
+  it.each(OTHER_NEGATIVE)('does not read %s', (_, path, text) => {
+    expect(reads(path, text)).toEqual([]);
+  });
+  it('chooses the language from the name, else from the shebang', () => {
+    expect(languageOf('x/run', '#!/bin/bash')).toBe('shell');
+    expect(languageOf('x/run', '#!/usr/bin/env -S node --no-warnings')).toBe('js');
+    expect(languageOf('x/run', 'plain text')).toBeUndefined();
+    expect(languageOf('x/README.md', '#!/bin/sh')).toBeUndefined();
+  });
+});
