@@ -16,7 +16,7 @@ export const DriftConfig = z.object({
   plan_timeout: Duration.default('20m').describe('Time limit of each terraform command.'),
   lock_timeout: Duration.default('60s'),
   parallelism: z.number().int().min(1).max(16).default(2).describe('Stacks planned at once per environment.'),
-  ignore: z.array(z.string().min(1)).default([]).describe('Drift to ignore: "type.name[.attribute]" with * globs; a leading ! re-includes.'),
+  ignore: z.array(z.string().min(1)).default([]).describe('Drift to ignore: a resource address, optionally followed by an attribute path (aws_instance.web, aws_subnet.a.tags["kubernetes.io/role"], module.net.aws_subnet.private[1]); * and ? glob within a segment, [*] any index or key, ** any run of segments; the last matching rule decides and a leading ! re-includes.'),
   baseline: z.string().min(1).default('.driftguard/drift-baseline.yaml').describe('Known drift accepted by `driftguard drift baseline`, ignored like `ignore`.'),
   issues: z
     .strictObject({

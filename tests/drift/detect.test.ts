@@ -122,6 +122,21 @@ describe('drift issues and notifications', () => {
 
   const schedule = () => runInActions(github, root, 'schedule', { schedule: '0 */6 * * *', repository: { full_name: 'acme/infra', name: 'infra', owner: { login: 'acme' } } }, [], { DRIFT_WEBHOOK: hookUrl });
 
+  it('a document that is not a plan Terraform 0.1 to 1.x wrote is an error (exit 3) naming the problem, never clean', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...PLAN, format_version: '2.0' }, /format_version "2\.0" is not supported/],
+      [{ ...PLAN, resource_drift: { address: 'aws_instance.web' } }, /resource_drift: expected a list, got a mapping/],
+      [{ format_version: '1.0', terraform_version: '1.11.4', values: { root_module: {} } }, /this is a Terraform state, not a plan/],
+      [{ version: 4, serial: 1, lineage: 'x', resources: [] }, /no format_version/],
+    ];
+    for (const [document, why] of cases) {
+      writeFileSync(fixture, JSON.stringify(document));
+      const run = await schedule();
+      expect(run.code, run.stdout).toBe(3);
+      expect(run.stdout).toMatch(why);
+    }
+  });
+
   it('opens one issue per drifted stack, updates it in place, and closes it when clean', async () => {
     const first = await schedule();
     expect(first.code).toBe(1);
