@@ -22,6 +22,7 @@ const JS_POSITIVE: Array<[string, string, string, string[]]> = [
   ["import process from 'process'", 'a.mjs', "import proc from 'process';\nuse(proc.env.A_DEFAULT_IMPORT);", ['A_DEFAULT_IMPORT']],
   ['esbuild import_process.default.env.X', 'dist/a.js', 'var import_process = __toESM(require("process"));\nuse(import_process.default.env.A_ESBUILD);', ['A_ESBUILD']],
   ['tsc (0, process_1.env).X', 'lib/a.js', 'const process_1 = require("process");\nuse((0, process_1.env).A_TSC);', ['A_TSC']],
+  ['env.hasOwnProperty(X)', 'a.js', "const env = process.env;\nif (env.hasOwnProperty('A_OWN')) go();", ['A_OWN']],
   ["'X' in env", 'a.js', "const env = process.env;\nif ('A_IN' in env) go();", ['A_IN']],
   ['destructuring over lines, with defaults and renames', 'a.js', 'const {\n  A_D1,\n  A_D2: two,\n  A_D3 = "x",\n  ...rest\n} = process.env;', ['A_D1', 'A_D2', 'A_D3']],
   ['destructuring with a type annotation', 'a.ts', 'const { A_TYPED }: NodeJS.ProcessEnv = process.env;', ['A_TYPED']],
