@@ -174,6 +174,14 @@ for (const r of results) {
   console.log(`${pad(name, 40)} ${pad(r.tp.length, 3)} ${pad(r.fp.length, 3)} ${pad(r.fn.length, 3)} ${details} (${r.ms} ms)`);
   if (verbose) for (const f of r.findings) console.log(`    ${f.name} ${f.file}:${f.line} ${f.rule}`);
 }
+const splits = [...new Set(results.map((r) => r.c.split ?? 'development'))];
+if (splits.length > 1) {
+  for (const split of splits) {
+    const part = results.filter((r) => !r.error && (r.c.split ?? 'development') === split);
+    const [t, p, n] = ['tp', 'fp', 'fn'].map((k) => part.reduce((sum, r) => sum + r[k].length, 0));
+    console.log(`${split}: ${part.length} cases, recall ${(t + n ? t / (t + n) : 1).toFixed(3)}, precision ${(t + p ? t / (t + p) : 1).toFixed(3)}`);
+  }
+}
 const recall = tp + fn === 0 ? 1 : tp / (tp + fn);
 const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
 console.log(`\n${results.length} cases, ${tp + fn} undocumented names: found ${tp}, missed ${fn}, ${fp} false${errors ? `, ${errors} cases errored` : ''}`);
