@@ -3,6 +3,7 @@ import type { ChangeSource } from '../../src/change.ts';
 import type { Hit } from './detectors.ts';
 import type { ChangedFile, FileHit } from './guard.ts';
 import { constantsOf, prepare, readsOf, type ParsedFile } from './reads.ts';
+import { matchAll, type CompiledRule } from './rules.ts';
 
 const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
 const MAX_FILE = 16 * 1024 * 1024;
@@ -135,4 +136,36 @@ export async function newReads(options: NewReadsOptions): Promise<NewReadsResult
   }
   result.hits = [...byName.values()].filter((hit) => open.has(hit.name));
   return result;
+}
+
+/**
+ * The custom rules' findings that are new in the same sense: a name a rule matches at the head is
+ * dropped when the same rule matches it anywhere at the base, in the base versions of the changed
+ * files or in the files the change leaves as they were.
+ */
+export async function newRuleHits(hits: readonly FileHit[], rules: readonly CompiledRule[], change: ChangeSource, readable: (path: string) => boolean): Promise<FileHit[]> {
+  if (hits.length === 0) return [];
+  const open = new Set(hits.map((h) => `${h.detector}\0${h.name}`));
+  const names = new Set(hits.map((h) => h.name));
+  const byId = new Map(rules.map((r) => [`rule.${r.rule.id}`, r]));
+  const wanted = [...byId.values()].filter((r) => hits.some((h) => h.detector === `rule.${r.rule.id}`));
+  const applies = (path: string) => readable(path) && wanted.some((r) => picomatch.isMatch(path, r.rule.paths, { dot: true }));
+  const learn = async (paths: readonly string[], at: (path: string) => Promise<string | undefined>) => {
+    await mapLimit(paths.filter(applies), CONCURRENCY, async (path) => {
+      if (open.size === 0) return;
+      const text = await at(path).catch(() => undefined);
+      if (text === undefined || text.length > MAX_FILE || !mentionsAny(text, names)) return;
+      for (const rule of wanted) {
+        if (!picomatch.isMatch(path, rule.rule.paths, { dot: true })) continue;
+        for (const line of text.split('\n')) for (const name of matchAll(rule, line)) open.delete(`rule.${rule.rule.id}\0${name}`);
+      }
+    });
+  };
+  const touched = await change.changedFiles();
+  await learn(touched, (p) => change.readBase(p));
+  if (open.size > 0) {
+    const same = new Set(touched);
+    await learn((await change.listHeadFiles()).filter((p) => !same.has(p)).slice(0, MAX_TREE_FILES), (p) => change.readHead(p));
+  }
+  return hits.filter((h) => open.has(`${h.detector}\0${h.name}`));
 }

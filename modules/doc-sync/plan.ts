@@ -5,7 +5,7 @@ import { durationMs } from '../../src/policy/types.ts';
 import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
 import { allowMatcher, loadDocs } from './docs.ts';
 import { flagHunks, runGuard, type FileHit } from './guard.ts';
-import { newReads, type BaseSearch } from './new-reads.ts';
+import { newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
 import { compileRule } from './rules.ts';
 import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
@@ -60,7 +60,7 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
       })
     : undefined;
   const generated = new Set(env?.generated ?? []);
-  const ruleHits = guard.hits.filter((h) => !generated.has(h.file));
+  const ruleHits = await newRuleHits(guard.hits.filter((h) => !generated.has(h.file)), rules, change, (p) => include(p) && !exclude(p));
   const hits = [...(env?.hits ?? []), ...ruleHits.filter((h) => !env?.hits.some((e) => e.name === h.name))];
   flagHunks(guard, hits);
 

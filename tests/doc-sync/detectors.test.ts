@@ -146,6 +146,20 @@ describe('policy knobs', () => {
     expect(outcome.findings[0]!.message).toContain('new CLI flag --max-retries');
   });
 
+  it('a custom rule reports only names the base did not already match (moved, reformatted)', async () => {
+    const slice = [
+      'ai: { enabled: false }',
+      'rules:',
+      '  - { id: cli-flag, kind: CLI flag, pattern: "\\\\.option\\\\(.(--[a-z][a-z0-9-]*)", paths: ["src/**"] }',
+    ].join('\n');
+    const base = { 'README.md': '# cli\n', 'src/old.ts': 'program.option("--old-flag");\n', 'src/kept.ts': 'program.option("--kept-flag");\n' };
+    const outcome = await docSyncOn(base, {
+      'src/old.ts': null,
+      'src/new.ts': "program.option('--old-flag').option('--kept-flag').option('--brand-new');\n",
+    }, { slice });
+    expect(names(outcome)).toEqual(['--brand-new']);
+  });
+
   it('one finding per name, at its first place, with a count of the others', async () => {
     const outcome = await docSyncOn(README, { 'src/a.ts': 'process.env.TWICE;\nprocess.env.TWICE;\n', 'src/b.ts': 'process.env.TWICE;\n' });
     expect(outcome.findings).toHaveLength(1);
