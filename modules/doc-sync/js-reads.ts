@@ -52,9 +52,9 @@ function walk(node: N, visit: (node: N, parent: N | undefined, key: string) => v
   visit(node, parent, key);
   const fn = stack && isFunction(node);
   if (fn) stack.push(node);
-  for (const k of Object.keys(node)) {
-    if (SKIP_KEYS.has(k)) continue;
+  for (const k in node) {
     const value = node[k];
+    if (typeof value !== 'object' || value === null || SKIP_KEYS.has(k)) continue;
     if (Array.isArray(value)) {
       for (const item of value) if (isNode(item)) walk(item, visit, stack, node, k);
     } else if (isNode(value)) walk(value, visit, stack, node, k);
@@ -99,7 +99,10 @@ class Bindings {
   private readonly functions = new Map<string, N>();
   private readonly calls: Array<{ callee: string; args: N[]; stack: N[] }> = [];
 
-  constructor(private readonly shared: ReadonlyMap<string, string>) {}
+  /** Constants other files of the change declare. */
+  shared: ReadonlyMap<string, string> = new Map();
+  /** Constants this file declares that look like names, for other files. */
+  readonly exported = new Map<string, string>();
 
   isProcess(raw: unknown): boolean {
     const node = unwrap(raw);
@@ -188,6 +191,11 @@ class Bindings {
   }
 
   learn(node: N): void {
+    if (node.type === 'VariableDeclarator' || (node.type === 'AssignmentExpression' && isMember(node.left as N) && !(node.left as N).computed)) {
+      const name = node.type === 'VariableDeclarator' ? ident(node.id) : ident((node.left as N).property);
+      const value = str(node.type === 'VariableDeclarator' ? node.init : node.right);
+      if (name && value !== undefined && ENV_NAME.test(value)) this.exported.set(name, value);
+    }
     if (node.type === 'CallExpression') {
       const callee = ident(node.callee);
       if (callee) this.calls.push({ callee, args: node.arguments as N[], stack: [...this.stack] });
@@ -258,22 +266,22 @@ class Bindings {
 
 const DETECTOR = { process: 'js.process-env', 'import-meta': 'js.import-meta-env', bun: 'js.bun-env' } as const;
 
+/** A parsed JS/TS file with what it binds to the environment learned (one walk). */
+export interface JsModule {
+  ast: N;
+  bindings: Bindings;
+}
+
+export function jsLearn(ast: N): JsModule {
+  const bindings = new Bindings();
+  walk(ast, (node) => bindings.learn(node), bindings.stack);
+  bindings.resolveCalls();
+  return { ast, bindings };
+}
+
 /** String constants a file declares at any level (`const K = 'X'`, `exports.K = 'X'`), for other files' lookups. */
-export function jsConstants(ast: N): Map<string, string> {
-  const found = new Map<string, string>();
-  walk(ast, (node) => {
-    if (node.type === 'VariableDeclarator') {
-      const name = ident(node.id);
-      const value = str(node.init);
-      if (name && value !== undefined && ENV_NAME.test(value)) found.set(name, value);
-    } else if (node.type === 'AssignmentExpression' && isMember(node.left as N)) {
-      const left = node.left as N;
-      const value = str(node.right);
-      const name = ident(left.property);
-      if (name && value !== undefined && ENV_NAME.test(value) && !left.computed) found.set(name, value);
-    }
-  });
-  return found;
+export function jsConstants(module: JsModule): ReadonlyMap<string, string> {
+  return module.bindings.exported;
 }
 
 /**
@@ -281,12 +289,9 @@ export function jsConstants(ast: N): Map<string, string> {
  * `process.env` and its aliases, destructuring, `'X' in env`, `import.meta.env`, `Bun.env`,
  * `Deno.env.get`. Writes (`process.env.X = ...`, `delete process.env.X`) are not reads.
  */
-export function jsReads(ast: N, shared: ReadonlyMap<string, string> = new Map()): Hit[] {
-  const bindings = new Bindings(shared);
-  for (let pass = 0; pass < 2; pass++) {
-    walk(ast, (node) => bindings.learn(node), bindings.stack);
-    bindings.resolveCalls();
-  }
+export function jsReads(module: JsModule, shared: ReadonlyMap<string, string> = new Map()): Hit[] {
+  const { ast, bindings } = module;
+  bindings.shared = shared;
   const hits: Hit[] = [];
   const add = (name: string | undefined, at: N, detector: string) => {
     if (name && ENV_NAME.test(name)) hits.push({ name, line: lineOf(at), detector, kind: 'environment variable' });

@@ -1,9 +1,10 @@
 import picomatch from 'picomatch';
-import { changeSourceFor, githubFor } from '../../src/change.ts';
+import { changeSourceFor, githubFor, type ChangeSource } from '../../src/change.ts';
 import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
 import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.ts';
 import { allowMatcher, loadDocs } from './docs.ts';
+import { GitBatchReader } from './git-batch.ts';
 import { flagHunks, runGuard, type FileHit } from './guard.ts';
 import { newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
 import { compileRule } from './rules.ts';
@@ -31,8 +32,36 @@ function searched(files: readonly string[], globs: readonly string[]): string {
 }
 
 export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<StepOutcome> {
+  const { deps } = ctx;
+  const source = await changeSourceFor(ctx.event.change, deps.git, githubFor(ctx));
+  // Local git speeds up reading and searching when the clone has both commits; the GitHub API path
+  // reads through the ChangeSource alone.
+  const local = ctx.event.change.kind === 'git' && Boolean(await deps.git.resolve(source.head).catch(() => ''));
+  const search = local ? await gitSearch(deps.git, source.base) : undefined;
+  const batch = search ? new GitBatchReader(deps.git.cwd) : undefined;
+  try {
+    return await planWith(ctx, withBatch(source, batch), search);
+  } finally {
+    batch?.close();
+  }
+}
+
+/** The same change, with whole files read through one `git cat-file --batch` when the clone has them. */
+function withBatch(change: ChangeSource, batch: GitBatchReader | undefined): ChangeSource {
+  if (!batch) return change;
+  return {
+    base: change.base,
+    head: change.head,
+    diffChunks: () => change.diffChunks(),
+    listHeadFiles: () => change.listHeadFiles(),
+    changedFiles: () => change.changedFiles(),
+    readHead: (path) => batch.read(change.head, path) ?? change.readHead(path),
+    readBase: (path) => batch.read(change.base, path) ?? change.readBase(path),
+  };
+}
+
+async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, search: BaseSearch | undefined): Promise<StepOutcome> {
   const { config, deps, log } = ctx;
-  const change = await changeSourceFor(ctx.event.change, deps.git, githubFor(ctx));
   const docs = await loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs);
   const allowed = allowMatcher(config.allow);
   const rules = config.rules.map(compileRule);
@@ -56,7 +85,7 @@ export async function planDocSync(ctx: StepContext<DocSyncConfig>): Promise<Step
         change,
         files: guard.files,
         readable: (p) => include(p) && !exclude(p),
-        search: ctx.event.change.kind === 'git' ? await gitSearch(deps.git, change.base) : undefined,
+        search,
       })
     : undefined;
   const generated = new Set(env?.generated ?? []);

@@ -1,5 +1,5 @@
 import { FileScanner, isCompose, isDockerfile, isJs, isShell, isWorkflow, LINE_DETECTORS, type Hit } from './detectors.ts';
-import { jsConstants, jsReads, parseJs } from './js-reads.ts';
+import { jsConstants, jsLearn, jsReads, parseJs, type JsModule } from './js-reads.ts';
 import { C_LIKE, goReads, isShellScript, maskCode, PHP, pythonReads, RUBY, shellReads, type Lexicon } from './text-reads.ts';
 import { yamlEnvHits } from './yaml-env.ts';
 
@@ -69,7 +69,7 @@ export interface ParsedFile {
   path: string;
   language: Language;
   text: string;
-  ast?: ReturnType<typeof parseJs>;
+  js?: JsModule;
 }
 
 export function prepare(path: string, text: string): ParsedFile | undefined {
@@ -79,7 +79,8 @@ export function prepare(path: string, text: string): ParsedFile | undefined {
   const constantsOnly = language === 'js' && !mayRead(language, text) && text.length <= MAX_CONSTANTS_FILE && NAME_LITERAL.test(text);
   if (!constantsOnly && !mayRead(language, text)) return undefined;
   if (language !== 'js') return { path, language, text };
-  return { path, language, text, ast: parseJs(path, text) };
+  const ast = parseJs(path, text);
+  return { path, language, text, js: ast ? jsLearn(ast) : undefined };
 }
 
 /** String constants (`const K = 'X'`, `exports.K = 'X'`) declared by parsed JS files. */
@@ -87,8 +88,8 @@ export function constantsOf(files: readonly ParsedFile[]): Map<string, string> {
   const all = new Map<string, string>();
   const clash = new Set<string>();
   for (const file of files) {
-    if (!file.ast) continue;
-    for (const [name, value] of jsConstants(file.ast)) {
+    if (!file.js) continue;
+    for (const [name, value] of jsConstants(file.js)) {
       if (all.has(name) && all.get(name) !== value) clash.add(name);
       all.set(name, value);
     }
@@ -102,7 +103,7 @@ export function readsOf(file: ParsedFile, constants: ReadonlyMap<string, string>
   const { path, text } = file;
   switch (file.language) {
     case 'js':
-      return file.ast ? jsReads(file.ast, constants) : lineReads(path, text);
+      return file.js ? jsReads(file.js, constants) : lineReads(path, text);
     case 'python':
       return pythonReads(text);
     case 'go':
