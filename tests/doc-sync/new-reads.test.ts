@@ -116,3 +116,29 @@ describe('generated files', () => {
     expect(generated('src/a.ts', 'x\n'.repeat(10) + '// @generated later in the file does not count\n')).toBe(false);
   });
 });
+
+describe('reading whole files through one git cat-file --batch', () => {
+  it('answers in order: files at either commit, missing files, and folders as nothing', async () => {
+    const { GitBatchReader } = await import('../../modules/doc-sync/git-batch.ts');
+    const { TestRepo } = await import('../helpers/git-repo.ts');
+    const big = 'x'.repeat(300_000) + '\nprocess.env.AT_THE_END;\n';
+    const { repo, base, head } = TestRepo.withChange({ 'a.js': 'old\n', 'dir/b.js': 'b\n' }, { 'a.js': 'new\n', 'big.js': big, 'émoji 🚀.js': 'ü\n' });
+    const reader = new GitBatchReader(repo.dir);
+    try {
+      const answers = await Promise.all([
+        reader.read(base, 'a.js'),
+        reader.read(head, 'a.js'),
+        reader.read(base, 'big.js'),
+        reader.read(head, 'big.js'),
+        reader.read(head, 'dir'),
+        reader.read(head, 'émoji 🚀.js'),
+        reader.read(head, 'dir/b.js'),
+      ]);
+      expect(answers).toEqual(['old\n', 'new\n', undefined, big, undefined, 'ü\n', 'b\n']);
+      expect(reader.read(head, 'line\nbreak')).toBeUndefined();
+    } finally {
+      reader.close();
+      repo.remove();
+    }
+  });
+});
