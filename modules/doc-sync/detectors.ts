@@ -79,10 +79,6 @@ export const LINE_DETECTORS: ReadonlyArray<{ files: (path: string) => boolean; d
       { id: 'php.env-superglobal', quick: ['$_ENV'], pattern: re(`\\$_ENV\\[\\s*${QUOTED}\\s*\\]`), group: 2 },
     ],
   },
-  {
-    files: isWorkflow,
-    detectors: [{ id: 'workflow.vars-secrets', quick: ['${{'], pattern: re(`\\$\\{\\{\\s*(?:vars|secrets)\\.${NAME}\\s*\\}\\}`), group: 1 }],
-  },
 ];
 
 /** Shell names that are the environment's own, never a project's new input. */
