@@ -22,6 +22,8 @@ export interface HunkRecord {
 
 export interface ChangedFile {
   path: string;
+  /** The path before a rename. */
+  oldPath?: string;
   status: string;
   skipped?: string;
 }
@@ -100,6 +102,7 @@ export class Guard {
   private file(event: Extract<DiffEvent, { type: 'file' }>): void {
     this.closeFile();
     const entry: ChangedFile = { path: detach(event.path), status: event.status };
+    if (event.oldPath !== undefined && event.oldPath !== event.path) entry.oldPath = detach(event.oldPath);
     this.result.files.push(entry);
     if (event.status === 'deleted') entry.skipped = 'deleted';
     else if (event.binary) entry.skipped = 'binary';

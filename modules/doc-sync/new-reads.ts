@@ -2,12 +2,13 @@ import picomatch from 'picomatch';
 import type { ChangeSource } from '../../src/change.ts';
 import type { Hit } from './detectors.ts';
 import type { ChangedFile, FileHit } from './guard.ts';
-import { constantsOf, prepare, readsOf, type ParsedFile } from './reads.ts';
+import { constantsOf, languageOf, prepare, readsOf, type ParsedFile } from './reads.ts';
 import { matchAll, type CompiledRule } from './rules.ts';
 
 const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
 const MAX_FILE = 16 * 1024 * 1024;
-const MAX_TREE_FILES = 5000;
+/** Unchanged files read when the base tree cannot be searched (the GitHub API path): nearest first. */
+const MAX_TREE_FILES = 500;
 const CONCURRENCY = 8;
 
 /** Generated files: a marker in the file's own first lines, or `linguist-generated` in `.gitattributes`. */
@@ -69,6 +70,30 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
   return out;
 }
 
+/** Every path the change touches, both sides of a rename, from the diff itself. */
+export function touchedPaths(files: readonly ChangedFile[]): string[] {
+  return [...new Set(files.flatMap((f) => (f.oldPath ? [f.path, f.oldPath] : [f.path])))];
+}
+
+/** The files the change leaves as they were, those sharing the longest folder with a changed file first. */
+function unchangedNearest(headFiles: readonly string[], touched: readonly string[]): string[] {
+  const same = new Set(touched);
+  const folders = new Set<string>();
+  for (const path of touched) {
+    const parts = path.split('/').slice(0, -1);
+    for (let i = 0; i <= parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+  }
+  const depth = (path: string) => {
+    const parts = path.split('/').slice(0, -1);
+    for (let i = parts.length; i >= 0; i--) if (folders.has(parts.slice(0, i).join('/'))) return i;
+    return 0;
+  };
+  return headFiles.filter((p) => !same.has(p)).map((p) => [p, depth(p)] as const).sort((a, b) => b[1] - a[1]).map(([p]) => p);
+}
+
+/** Whether a path could be code at all, from its name (extension-less files may be scripts). */
+const prepareable = (path: string) => languageOf(path, '#!/bin/sh') !== undefined;
+
 const mentionsAny = (text: string, names: ReadonlySet<string>) => [...names].some((n) => text.includes(n));
 
 /**
@@ -79,7 +104,8 @@ const mentionsAny = (text: string, names: ReadonlySet<string>) => [...names].som
 export async function newReads(options: NewReadsOptions): Promise<NewReadsResult> {
   const { change, files } = options;
   const generated: string[] = [];
-  const isGenerated = generatedMatcher(await change.readHead('.gitattributes').catch(() => undefined));
+  const headFiles = await change.listHeadFiles();
+  const isGenerated = generatedMatcher(headFiles.includes('.gitattributes') ? await change.readHead('.gitattributes').catch(() => undefined) : undefined);
 
   const candidates = files.filter((f) => f.skipped === undefined);
   const parsed = (await mapLimit(candidates, CONCURRENCY, async (file) => {
@@ -124,12 +150,12 @@ export async function newReads(options: NewReadsOptions): Promise<NewReadsResult
   if (searched) {
     await readBase(searched, (p) => change.readBase(p));
   } else {
-    // No fast search: the base versions of the changed files, then the files the change leaves as they were.
-    const touched = await change.changedFiles();
+    // No fast search: the base versions of the changed files, then the files the change leaves as
+    // they were, nearest to the changed files first.
+    const touched = touchedPaths(files);
     await readBase(touched, (p) => change.readBase(p));
     if (open.size > 0) {
-      const same = new Set(touched);
-      const rest = (await change.listHeadFiles()).filter((p) => !same.has(p) && options.readable(p));
+      const rest = unchangedNearest(headFiles, touched).filter((p) => options.readable(p) && prepareable(p));
       if (rest.length > MAX_TREE_FILES) result.partial = true;
       await readBase(rest.slice(0, MAX_TREE_FILES), (p) => change.readHead(p));
     }
@@ -143,7 +169,7 @@ export async function newReads(options: NewReadsOptions): Promise<NewReadsResult
  * dropped when the same rule matches it anywhere at the base, in the base versions of the changed
  * files or in the files the change leaves as they were.
  */
-export async function newRuleHits(hits: readonly FileHit[], rules: readonly CompiledRule[], change: ChangeSource, readable: (path: string) => boolean): Promise<FileHit[]> {
+export async function newRuleHits(hits: readonly FileHit[], rules: readonly CompiledRule[], change: ChangeSource, files: readonly ChangedFile[], readable: (path: string) => boolean): Promise<FileHit[]> {
   if (hits.length === 0) return [];
   const open = new Set(hits.map((h) => `${h.detector}\0${h.name}`));
   const names = new Set(hits.map((h) => h.name));
@@ -161,7 +187,7 @@ export async function newRuleHits(hits: readonly FileHit[], rules: readonly Comp
       }
     });
   };
-  const touched = await change.changedFiles();
+  const touched = touchedPaths(files);
   await learn(touched, (p) => change.readBase(p));
   if (open.size > 0) {
     const same = new Set(touched);

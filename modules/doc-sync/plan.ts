@@ -89,7 +89,7 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
       })
     : undefined;
   const generated = new Set(env?.generated ?? []);
-  const ruleHits = await newRuleHits(guard.hits.filter((h) => !generated.has(h.file)), rules, change, (p) => include(p) && !exclude(p));
+  const ruleHits = await newRuleHits(guard.hits.filter((h) => !generated.has(h.file)), rules, change, guard.files, (p) => include(p) && !exclude(p));
   const hits = [...(env?.hits ?? []), ...ruleHits.filter((h) => !env?.hits.some((e) => e.name === h.name))];
   flagHunks(guard, hits);
 
