@@ -27,6 +27,8 @@ async function start(): Promise<void> {
 
   const github = await new GitHubServer().start();
   github.pulls.set(2, { number: 2, state: 'open', user: { login: 'dana' }, head: { sha: head, ref: 'feature/region-and-retries' }, base: { sha: base, ref: 'main' }, files: ['README.md', 'src/config.ts'] });
+  // The push of the pull request's head, as GitHub records it (a check suite, server time).
+  github.pushed(head, { pr: 2 });
   github.permissions.set('maya', 'maintain');
   github.permissions.set('riley', 'read');
   github.permissions.set('dana', 'write');

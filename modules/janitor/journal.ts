@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, write as writeFd, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redactor } from '../../src/redact.ts';
@@ -32,25 +33,33 @@ export interface JournalRecord {
 export const JOURNAL_PREFIX = 'driftguard-janitor-journal-';
 
 /**
- * The append-only journal of one live run: JSON lines in the audit folder, each written with one
- * write() and fsync()ed before the call it announces, so a run killed at any point (SIGKILL, a
- * cancelled runner) leaves a trace of everything it started and finished.
+ * The append-only journal of one live run: JSON lines in the audit folder, each on disk (written
+ * and fsync()ed) before the call it announces, so a run killed at any point (SIGKILL, a cancelled
+ * runner) leaves a trace of everything it started and finished.
+ *
+ * `write` resolves once its record is durable. Records written while a flush is under way go to
+ * disk together in the next one (one write, one fsync: a group commit), and the flush runs off the
+ * event loop, so concurrent deletes never wait on each other's disk syncs.
  */
 export class Journal {
   readonly file: string;
   private fd: number | undefined;
   private count = 0;
+  private pending: Array<{ line: string; done: () => void; fail: (err: unknown) => void }> = [];
+  private flushing: Promise<void> | undefined;
 
   private constructor(file: string, private readonly base: { runId: string; actor: string }, private readonly redactor: Redactor, private readonly clock: () => Date) {
     this.file = file;
     this.fd = openSync(file, 'a', 0o644);
   }
 
+  /** Opens a new journal and writes its `open` record synchronously (so a journal that cannot be written stops the run before any delete). */
   static open(dir: string, base: { runId: string; actor: string }, redactor: Redactor, clock: () => Date): Journal {
     mkdirSync(dir, { recursive: true });
     const name = `${JOURNAL_PREFIX}${base.runId.replace(/[^A-Za-z0-9._-]/g, '_')}-${clock().getTime()}-${randomBytes(3).toString('hex')}.jsonl`;
     const journal = new Journal(join(dir, name), base, redactor, clock);
-    journal.write({ kind: 'open', host: hostname(), pid: process.pid });
+    appendRecord(journal.fd!, { at: clock().toISOString(), ...base, kind: 'open', host: hostname(), pid: process.pid }, redactor);
+    journal.count++;
     return journal;
   }
 
@@ -58,18 +67,44 @@ export class Journal {
     return this.count;
   }
 
-  write(record: Omit<JournalRecord, 'at' | 'runId' | 'actor'>): void {
-    if (this.fd === undefined) throw new Error(`journal ${this.file} is closed`);
-    appendRecord(this.fd, { at: this.clock().toISOString(), ...this.base, ...record }, this.redactor);
+  /** Appends a record; resolves when it is on disk, rejects when it could not be written. */
+  write(record: Omit<JournalRecord, 'at' | 'runId' | 'actor'>): Promise<void> {
+    if (this.fd === undefined) return Promise.reject(new Error(`journal ${this.file} is closed`));
+    const line = this.redactor.scrub(`${JSON.stringify({ at: this.clock().toISOString(), ...this.base, ...record })}\n`);
+    const written = new Promise<void>((done, fail) => this.pending.push({ line, done, fail }));
     this.count++;
+    this.flushing ??= this.flush();
+    return written;
   }
 
-  close(summary: string): void {
-    this.write({ kind: 'close', result: summary });
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        const data = Buffer.from(batch.map((b) => b.line).join(''));
+        let offset = 0;
+        while (offset < data.length) offset += (await writeAsync(this.fd!, data, offset, data.length - offset, null)).bytesWritten;
+        await fsyncAsync(this.fd!);
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.fail(err);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  /** Writes the `close` record once everything before it is on disk, and closes the file. */
+  async close(summary: string): Promise<void> {
+    await this.write({ kind: 'close', result: summary });
+    await this.flushing;
     closeSync(this.fd!);
     this.fd = undefined;
   }
 }
+
+const writeAsync = promisify(writeFd) as (fd: number, buffer: Buffer, offset: number, length: number, position: number | null) => Promise<{ bytesWritten: number }>;
+const fsyncAsync = promisify(fsync);
 
 function appendRecord(fd: number, record: JournalRecord, redactor: Redactor): void {
   writeSync(fd, redactor.scrub(`${JSON.stringify(record)}\n`));

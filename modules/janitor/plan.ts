@@ -187,12 +187,12 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
         const again = eligibility(fresh, policy, deps.now());
         if (!again.eligible) return results.set(resource, { status: 'skipped', reason: `no longer eligible on a fresh read: ${again.reason}` });
         stage = 'the journal could not be written before deleting; nothing was deleted';
-        journal.write({ kind: 'intent', op: 'delete', subject: resourceKey(resource), decision: 'delete', reason: again.reason });
+        await journal.write({ kind: 'intent', op: 'delete', subject: resourceKey(resource), decision: 'delete', reason: again.reason });
         const result = await target.handler
           .delete(fresh, (message) => log.info({ resource: resourceKey(resource) }, message))
           .catch((err: unknown): DeleteResult => ({ status: 'failed', reason: `delete failed part-way, the resource may be partly emptied: ${describeError(err)}` }));
         stage = `the journal could not record the result (${result.status})`;
-        journal.write({ kind: 'result', op: 'delete', subject: resourceKey(resource), result: result.status, ...('reason' in result ? { reason: result.reason } : {}) });
+        await journal.write({ kind: 'result', op: 'delete', subject: resourceKey(resource), result: result.status, ...('reason' in result ? { reason: result.reason } : {}) });
         results.set(resource, result);
       } catch (err) {
         results.set(resource, { status: 'failed', reason: `${stage}: ${describeError(err)}` });
@@ -237,7 +237,7 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   }
   const deleted = actions.filter((a) => a.kind === 'delete' && a.status === 'done').length;
   const summary = `${interruptedNote(state.earlier, 'completed')}${deleted} of ${state.eligible.length} eligible resources deleted${failed.length ? `; ${failed.length} could not be: ${failed.map(label).join(', ')}` : ''}; ${String(ctx.state.get('janitor-counts') ?? '')}`;
-  const journalData = closeJournal(journal, summary, state.earlier, decisions, ctx);
+  const journalData = await closeJournal(journal, summary, state.earlier, decisions, ctx);
   for (const run of state.earlier) actions.push({ kind: 'account for interrupted run', target: run.runId, reason: `completed: ${describeUnfinished(run)}`, status: 'done' });
   if (journalData.unconfirmed.length > 0) findings.push({ rule: 'janitor.journal', title: 'journal', message: `the journal does not confirm ${journalData.unconfirmed.length} destructive calls: ${journalData.unconfirmed.slice(0, 5).join(', ')}`, severity: 'error' });
   return { ...planned, verdict: failed.length > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings, data: { ...planned.data, journal: journalData } };
@@ -268,8 +268,8 @@ function interruptedNote(earlier: readonly UnfinishedRun[], verb: string): strin
  * result), then appends to each interrupted earlier journal what became of the calls it never
  * confirmed: this run's decision on that resource, or that this run no longer saw it.
  */
-function closeJournal(journal: Journal, summary: string, earlier: readonly UnfinishedRun[], decisions: readonly Decision[], ctx: StepContext<JanitorConfig>) {
-  journal.close(summary);
+async function closeJournal(journal: Journal, summary: string, earlier: readonly UnfinishedRun[], decisions: readonly Decision[], ctx: StepContext<JanitorConfig>) {
+  await journal.close(summary);
   const records = readJournal(journal.file);
   const open = new Set<string>();
   for (const r of records) {

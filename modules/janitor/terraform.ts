@@ -26,8 +26,8 @@ export interface DestroyHooks {
   /** Why the environment must not be destroyed, or undefined when every planned change is proven safe. */
   check(changes: PlannedChange[]): Promise<string | undefined>;
   /** Just before `terraform apply` of the checked plan, and just after it (the journal). */
-  before?(changes: PlannedChange[]): void;
-  after?(outcome: DestroyOutcome): void;
+  before?(changes: PlannedChange[]): void | Promise<void>;
+  after?(outcome: DestroyOutcome): void | Promise<void>;
 }
 
 export function workdirOf(settings: JanitorConfig['terraform'], env: string, cwd: string): string {
@@ -104,9 +104,9 @@ export async function destroyEnvironment(env: string, settings: JanitorConfig['t
     if (changes.length === 0) return { ok: true, detail: 'nothing to destroy: the state manages no resources' };
     const refusal = await hooks.check(changes);
     if (refusal) return { ok: false, refused: true, reason: refusal };
-    hooks.before?.(changes);
+    await hooks.before?.(changes);
     const outcome = await applyPlan();
-    hooks.after?.(outcome);
+    await hooks.after?.(outcome);
     return outcome;
   } finally {
     await rm(planDir, { recursive: true, force: true });

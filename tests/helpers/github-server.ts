@@ -361,6 +361,8 @@ export class GitHubServer {
       patches.set(file, { status: code === 'A' ? 'added' : code === 'D' ? 'removed' : 'modified', patch: full.slice(full.indexOf('@@')).replace(/\n$/, '') });
     }
     this.patches.set(pr, patches);
+    // GitHub has the pull request itself too: its files are what the files API lists.
+    if (!this.pulls.has(pr)) this.pulls.set(pr, { number: pr, state: 'open', user: { login: 'author' }, head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' }, files: [...patches.keys()] });
     for (const sha of [base, head]) {
       const files = new Map<string, string>();
       for (const path of git('ls-tree', '-r', '--name-only', sha).split('\n').filter(Boolean)) files.set(path, git('show', `${sha}:${path}`));

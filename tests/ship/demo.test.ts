@@ -42,8 +42,8 @@ describe('DEMO.md', () => {
     expect(at('npm run demo --')).toContain('src/config.ts:5  RETRY_BUDGET_MS');
     expect(at('graph')).toContain('routing --> pr_opened: event pr_opened');
     expect(at('cat .driftguard-demo/repo/.artifacts')).toContain('"decision": "undocumented"');
-    expect(at('GITHUB_EVENT_NAME=issue_comment', 0)).toContain('override refused: @riley has read permission');
-    expect(at('GITHUB_EVENT_NAME=issue_comment', 1)).toContain('override granted by @maya');
+    expect(at('GITHUB_EVENT_NAME=issue_comment', 0)).toContain("REFUSED override: override refused: riley has read permission; overrides need write; the pull request's checks are unchanged");
+    expect(at('GITHUB_EVENT_NAME=issue_comment', 1)).toContain('GRANTED override: override granted by maya');
     expect(at('GITHUB_EVENT_NAME=pull_request', 1)).toContain('doc_sync overridden by @maya: the docs come in the next PR');
     expect(at('janitor-policy.yaml')).toMatch(/dg-pr-41-artifacts .*DELETE/);
     expect(at('janitor-policy.yaml')).toContain('would delete aws s3_bucket dg-pr-41-artifacts');
