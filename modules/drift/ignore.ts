@@ -1,18 +1,20 @@
 import type { DriftItem } from './classify.ts';
-import { exactRule, matchesPrefix, parsePath, parseRule, type PathSegment, type RuleSegment } from './path.ts';
+import { exactAddress, exactRule, matchesPrefix, parsePath, parseRule, type PathSegment, type RuleSegment } from './path.ts';
 
 interface Compiled {
   text: string;
   negate: boolean;
   segments: RuleSegment[];
+  /** Matched against the full address only (the baseline's rules), never `type.name`. */
+  fullOnly: boolean;
 }
 
 /** Parses rules once; throws `Error` naming the first rule with bad syntax. */
-export function compileRules(rules: readonly string[]): Compiled[] {
+export function compileRules(rules: readonly string[], options: { fullOnly?: boolean } = {}): Compiled[] {
   return rules.map((text) => {
     const negate = text.startsWith('!');
     try {
-      return { text, negate, segments: parseRule(negate ? text.slice(1) : text) };
+      return { text, negate, segments: parseRule(negate ? text.slice(1) : text), fullOnly: options.fullOnly ?? false };
     } catch (err) {
       throw new Error(`ignore rule ${JSON.stringify(text)}: ${(err as Error).message}`);
     }
@@ -31,19 +33,22 @@ function resourceForms(item: DriftItem): PathSegment[][] {
 }
 
 /**
- * Ignore rules, in order, the last matching rule deciding: a rule on a resource covers all of its
+ * Ignore rules (the policy's `ignore`, then the baseline's), in order, the last matching rule deciding: a rule on a resource covers all of its
  * attributes; a rule on an attribute, everything inside it; `!rule` re-includes what an earlier
  * rule ignored. Rules are matched segment by segment against the full address
  * (`module.net.aws_subnet.private[1]`) and against `type.name`, each followed by the attribute path.
- * A changed resource is ignored when every drifted attribute is; a deleted resource only by a rule
- * on the resource itself.
+ * The baseline's rules are exact records of one resource's drift: they match the full address
+ * only, so a root resource's rule never covers a module's copy. A changed resource is ignored when
+ * every drifted attribute is; a deleted resource only by a rule on the resource itself.
  */
-export function applyIgnore(items: readonly DriftItem[], rules: readonly string[]): { kept: DriftItem[]; ignored: string[] } {
-  const compiled = compileRules(rules);
+export function applyIgnore(items: readonly DriftItem[], rules: readonly string[], baseline: readonly string[] = []): { kept: DriftItem[]; ignored: string[] } {
+  const compiled = [...compileRules(rules), ...compileRules(baseline, { fullOnly: true })];
   const ignoredAt = (forms: PathSegment[][], extra: readonly PathSegment[]) => {
     let ignored = false;
     // A rule must match all of its segments, so a rule on an attribute never ignores a resource as a whole.
-    for (const rule of compiled) if (forms.some((form) => matchesPrefix(rule.segments, [...form, ...extra]))) ignored = !rule.negate;
+    for (const rule of compiled) {
+      if ((rule.fullOnly ? forms.slice(0, 1) : forms).some((form) => matchesPrefix(rule.segments, [...form, ...extra]))) ignored = !rule.negate;
+    }
     return ignored;
   };
   const kept: DriftItem[] = [];
@@ -69,9 +74,9 @@ export function applyIgnore(items: readonly DriftItem[], rules: readonly string[
  */
 export function baselineRules(items: readonly DriftItem[]): string[] {
   const rules = items.flatMap((item) => {
-    const address = resourceForms(item)[0]!;
-    if (item.kind === 'deleted' || item.attributes.length === 0) return [exactRule(address)];
-    return item.attributes.map((a) => exactRule([...address, ...a.segments]));
+    const address = exactAddress(item.address);
+    if (item.kind === 'deleted' || item.attributes.length === 0) return [address];
+    return item.attributes.map((a) => `${address}${exactRule(a.segments).replace(/^(?!\[)/, '.')}`);
   });
   return [...new Set(rules)].sort();
 }

@@ -123,6 +123,20 @@ export function matchesPrefix(rule: readonly RuleSegment[], target: readonly Pat
   return j < target.length && segmentMatches(r, target[j]!) && matchesPrefix(rule, target, i + 1, j + 1);
 }
 
+/**
+ * A resource address as an exact rule: Terraform's own text, with `for_each` keys kept in brackets
+ * and their glob characters escaped, so it matches that one instance only.
+ */
+export function exactAddress(address: string): string {
+  try {
+    return tokens(address)
+      .map((t, i) => (t.kind === 'index' ? `[${t.value}]` : t.kind === 'quoted' ? quote(t.text.replace(/\\(.)/g, '$1')) : t.kind === 'star' ? '[*]' : `${i === 0 ? '' : '.'}${t.text}`))
+      .join('');
+  } catch {
+    return address;
+  }
+}
+
 /** The exact rule for a path: every glob character in its keys escaped, so it matches that path only. */
 export function exactRule(segments: readonly PathSegment[]): string {
   return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : NAME.test(s) ? `${i === 0 ? '' : '.'}${s}` : quote(s))).join('');

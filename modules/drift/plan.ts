@@ -31,7 +31,7 @@ export async function detect(ctx: StepContext<DriftConfig>): Promise<StackReport
   const { config, deps } = ctx;
   const inputs = (ctx.event.inputs ?? {}) as Record<string, unknown>;
   const stacks = config.stacks.filter((s) => (!inputs.environment || s.environment === inputs.environment) && (!inputs.region || s.region === inputs.region));
-  const rules = [...config.ignore, ...(await readBaseline(resolve(deps.cwd, config.baseline)))];
+  const baseline = await readBaseline(resolve(deps.cwd, config.baseline));
   const byEnv = new Map<string, Stack[]>();
   for (const s of stacks) byEnv.set(s.environment, [...(byEnv.get(s.environment) ?? []), s]);
   const reports: StackReport[] = [];
@@ -39,7 +39,7 @@ export async function detect(ctx: StepContext<DriftConfig>): Promise<StackReport
     [...byEnv.values()].map((group) =>
       mapLimit(group, config.parallelism, async (stack) => {
         const result = await checkStack(stack, config, deps);
-        const { kept, ignored } = result.status === 'drift' ? applyIgnore(result.items, rules) : { kept: [], ignored: [] };
+        const { kept, ignored } = result.status === 'drift' ? applyIgnore(result.items, config.ignore, baseline) : { kept: [], ignored: [] };
         reports.push({ stack, result, kept, ignored });
       }),
     ),

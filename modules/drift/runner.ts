@@ -1,12 +1,13 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { Deps } from '../../src/deps.ts';
 import { DriftGuardError } from '../../src/errors.ts';
 import { durationMs } from '../../src/policy/types.ts';
 import { firstError, terraform, terraformInit } from '../../src/terraform.ts';
 import { classify, type DriftItem } from './classify.ts';
+import { compileRules } from './ignore.ts';
 import type { DriftConfig, Stack } from './schema.ts';
 
 export type StackResult = { status: 'clean' } | { status: 'drift'; items: DriftItem[] } | { status: 'error'; reason: string };
@@ -51,17 +52,41 @@ export async function checkStack(stack: Stack, config: DriftConfig, deps: Deps):
   }
 }
 
-/** The accepted drift; a missing file is an empty baseline, a malformed one an error. */
+/**
+ * The accepted drift: the baseline file's `ignore` list. A missing file is an empty baseline; a
+ * file that cannot be read, is not YAML, is not a mapping with an `ignore` list, or holds a rule
+ * that cannot be read is an error naming the file (and the line of the rule).
+ */
 export async function readBaseline(path: string): Promise<string[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new DriftGuardError('policy_invalid', `${path}: the drift baseline cannot be read: ${(err as Error).message}`);
   }
-  const value = parse(text) as { ignore?: unknown } | null;
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0];
+    throw new DriftGuardError('policy_invalid', `${path}${at ? `:${at.line}:${at.col}` : ''}: the drift baseline is not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const value = doc.toJS() as { ignore?: unknown } | null;
   if (value !== null && (typeof value !== 'object' || (value.ignore !== undefined && !Array.isArray(value.ignore)))) {
     throw new DriftGuardError('policy_invalid', `${path}: expected a mapping with an "ignore" list`);
   }
-  return Array.isArray(value?.ignore) ? value.ignore.map(String) : [];
+  const rules = Array.isArray(value?.ignore) ? value.ignore.map(String) : [];
+  const counter = new LineCounter();
+  const located = parseDocument(text, { lineCounter: counter });
+  const list = located.get('ignore', true) as { items?: Array<{ range?: [number, number, number] }> } | undefined;
+  rules.forEach((rule, i) => {
+    try {
+      compileRules([rule]);
+    } catch (err) {
+      const offset = list?.items?.[i]?.range?.[0];
+      const pos = offset === undefined ? undefined : counter.linePos(offset);
+      throw new DriftGuardError('policy_invalid', `${path}${pos ? `:${pos.line}:${pos.col}` : ''}: ${(err as Error).message}`);
+    }
+  });
+  return rules;
 }

@@ -2,7 +2,7 @@ import { describeError } from '../../src/errors.ts';
 import type { Write } from '../../src/github/api.ts';
 import { answered, checkOverride, isBot, replyMarker } from '../../src/github/override.ts';
 import type { Action, StepContext, StepOutcome } from '../../src/module.ts';
-import { inertMarkdown, inertText } from '../../src/report/inert.ts';
+import { inertMarkdown, inertText, normaliseTyped } from '../../src/report/inert.ts';
 
 interface PlannedWrite {
   action: Action;
@@ -34,7 +34,8 @@ export async function planOverride(ctx: StepContext<object>): Promise<StepOutcom
   if (comment.author === botLogin || isBot(comment.author, comment.authorType)) {
     return outcome('ignored: comment by a bot', subject, 'ignored', 'comments by bots, DriftGuard included, are ignored');
   }
-  if (!comment.body.includes(settings.command)) return outcome('no override command', subject, 'ignored', 'not an override command');
+  // Judged on the text as a person reads it, like every other rule (look-alikes fold, invisible characters go).
+  if (!normaliseTyped(comment.body).includes(settings.command)) return outcome('no override command', subject, 'ignored', 'not an override command');
 
   const api = await deps.github(event.repo);
   const base = `/repos/${event.repo.owner}/${event.repo.name}`;

@@ -40,9 +40,11 @@ export default async function driftCommand(args: ParsedArgs): Promise<number> {
   const path = resolve(deps.cwd, config.baseline);
   const before = await readBaseline(path);
   const added = baselineRules(reports.flatMap((r) => r.kept));
-  const rules = [...new Set([...before, ...added])].sort();
+  // Order matters (the last matching rule decides, `!` re-includes): keep the file's rules as they
+  // are and append today's after them.
+  const rules = [...before, ...added.filter((r) => !before.includes(r))];
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `# Known drift accepted by \`driftguard drift baseline\` on ${deps.now().toISOString()}.\n${stringify({ ignore: rules })}`);
-  process.stdout.write(`${config.baseline}: ${added.length} rule(s) from today's drift, ${rules.length} in all\n`);
+  process.stdout.write(`${config.baseline}: ${rules.length - before.length} new rule(s) from today's drift, ${rules.length} in all\n`);
   return ExitCode.pass;
 }

@@ -1,3 +1,4 @@
+import { inertMarkdown } from '../report/inert.ts';
 import { rm } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { writeJsonAtomic } from '../audit.ts';
@@ -41,7 +42,8 @@ export async function policyFromBase(deps: Deps, file: string, event: DriftEvent
     return { loaded, check: { conclusion: 'success', title: `${path} changes in this pull request; the new version is valid`, summary: 'The policy of the base branch judged this pull request. The new rules take effect once merged.' } };
   } catch (err) {
     if (!isDriftGuardError(err)) throw err;
-    return { loaded, check: { conclusion: 'failure', title: `${path} in this pull request is not a valid policy`, summary: [err.message, ...err.details.map((d) => `- ${d}`)].join('\n') } };
+    // The problems quote the pull request's own YAML: rendered inert, like every PR-controlled text.
+    return { loaded, check: { conclusion: 'failure', title: `${path} in this pull request is not a valid policy`, summary: [inertMarkdown(err.message, 2000), ...err.details.map((d) => `- ${inertMarkdown(d, 2000)}`)].join('\n') } };
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { DriftGuardError } from '../errors.ts';
+import { PERMISSIONS } from '../policy/schema.ts';
 import type { RepoRef } from '../events.ts';
 
 export interface IssueComment {
@@ -199,6 +200,11 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     },
     async listPullFiles(number) {
       const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner, repo: name, pull_number: number, per_page: 100 });
+      // GitHub lists at most 3,000 files of a pull request: fewer than it changed is not the whole change.
+      const { data: pull } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: number });
+      if (typeof pull.changed_files === 'number' && files.length < pull.changed_files) {
+        throw new DriftGuardError('run_incomplete', `GitHub lists ${files.length} of the ${pull.changed_files} files this pull request changes (its files API stops at 3,000)`);
+      }
       return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
     },
     async listIssueComments(number) {
@@ -217,7 +223,9 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     async getPermission(user) {
       try {
         const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo: name, username: user });
-        return (data as { role_name?: string }).role_name ?? data.permission;
+        // A custom repository role has its own name: rank it by the base permission it inherits.
+        const role = (data as { role_name?: string }).role_name;
+        return role && (PERMISSIONS as readonly string[]).includes(role) ? role : data.permission;
       } catch (err) {
         if ((err as { status?: number }).status === 404) return 'none';
         throw err;

@@ -47,11 +47,12 @@ export interface CheckInput {
 export type HeadTime = { known: true; at: string; by: string } | { known: false; why: string };
 
 /**
- * The latest of: the head commit's committer date, the creation of its first check suite (GitHub
- * creates one when the commit is pushed), and the pull request's last force push or branch
- * restore (a force push can bring back an older commit). Commit dates are written by whoever
- * commits and can be set in the past, so the check suite's server time is required: with none,
- * the time is unknown and no override can hold.
+ * The latest of: the head commit's committer date, the creation of its newest check suite (GitHub
+ * Actions creates one for each workflow run on the commit, so each push of it to the pull request
+ * makes one), and the pull request's last force push or branch restore. Commit dates are written
+ * by whoever commits and can be set in the past, so the check suite's server time is required:
+ * with none, the time is unknown and no override can hold. A later workflow run on the same
+ * commit therefore voids an override too: it fails closed, and a new comment restores it.
  */
 export async function headTime(api: GitHubApi, prNumber: number, sha: string): Promise<HeadTime> {
   const short = sha.slice(0, 12);
@@ -67,7 +68,9 @@ export async function headTime(api: GitHubApi, prNumber: number, sha: string): P
   const committed = await api.commitDate(sha).catch(() => '');
   const candidates: Array<[string, string]> = [
     [committed, 'the head commit\'s date'],
-    [suites[0]!, 'the push of the head commit'],
+    // The latest suite: a commit pushed again (after a force push back, or first pushed elsewhere)
+    // gets a new one, and only the comment after its last push covers it.
+    [suites.at(-1)!, 'the latest push of the head commit (its newest check suite)'],
     ...events.filter((e) => e.event === 'head_ref_force_pushed' || e.event === 'head_ref_restored').map((e): [string, string] => [e.createdAt, `a ${e.event === 'head_ref_restored' ? 'branch restore' : 'force push'}`]),
   ];
   const [at, by] = candidates.filter(([time]) => !Number.isNaN(Date.parse(time))).sort((a, b) => Date.parse(a[0]) - Date.parse(b[0])).at(-1)!;
@@ -113,7 +116,13 @@ export async function checkOverride(api: GitHubApi, input: CheckInput, options: 
   }
 
   const guarded = picomatch([...settings.protected_paths, input.policyFile], { dot: true });
-  const touched = (await api.listPullFiles(input.prNumber)).filter((f) => guarded(f));
+  let files: string[];
+  try {
+    files = await api.listPullFiles(input.prNumber);
+  } catch (err) {
+    return { granted: false, rule: `the pull request's files cannot all be read, so a change to the policy or workflows cannot be ruled out (${describeError(err)})` };
+  }
+  const touched = files.filter((f) => guarded(f));
   if (touched.length > 0) return { granted: false, rule: `the pull request changes ${touched.slice(0, 3).join(', ')}; changes to the policy or workflows cannot be overridden` };
 
   const head = await headTime(api, input.prNumber, input.headSha);

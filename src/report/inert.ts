@@ -66,11 +66,12 @@ export function inertCode(text: string, options: { max?: number; table?: boolean
 
 /**
  * Text a person typed that DriftGuard must judge (an override command and its reason): Unicode
- * NFKC, then format characters (zero-width, bidirectional) removed, so that look-alike commands
- * read as what they look like and invisible text is no text.
+ * NFKC, then format characters (zero-width, bidirectional), default-ignorable code points (Hangul
+ * fillers and the like) and the blank braille pattern removed, so that look-alike commands read as
+ * what they look like and invisible text is no text.
  */
 export function normaliseTyped(text: string): string {
-  return String(text).normalize('NFKC').replace(/\p{Cf}/gu, '');
+  return String(text).normalize('NFKC').replace(/[\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu, '');
 }
 
 /** Escapes hidden characters inside an already serialised JSON line; the JSON stays valid and equal. */

@@ -140,13 +140,30 @@ describe('ignore rules and the baseline', () => {
     expect(applyIgnore(classify(tomorrow), rules).kept.map((i) => i.attributes.map((a) => a.path))).toEqual([['description']]);
   });
 
+  it('a baseline rule of a root resource covers neither a module\'s copy nor another for_each instance', () => {
+    const root = drifted('aws_instance.web', { ami: 'a' }, { ami: 'b' });
+    const rules = baselineRules(root);
+    expect(rules).toEqual(['aws_instance.web.ami']);
+    const inModule = drifted('module.eks.aws_instance.web', { ami: 'a' }, { ami: 'b' });
+    expect(applyIgnore(inModule, [], rules).kept.map((i) => i.address)).toEqual(['module.eks.aws_instance.web']);
+    // The same text in the policy's own ignore list is a convenience that does cover every copy.
+    expect(applyIgnore(inModule, rules).kept).toEqual([]);
+    const keyed = drifted('aws_s3_bucket.logs["tags"]', { x: 1 }, { x: 2 });
+    const keyedRules = baselineRules(keyed);
+    expect(keyedRules).toEqual(['aws_s3_bucket.logs["tags"].x']);
+    const other = drifted('aws_s3_bucket.logs["eu"]', { tags: { x: 1 } }, { tags: { x: 2 } });
+    expect(applyIgnore(other, [], keyedRules).kept).toHaveLength(1);
+    expect(applyIgnore(keyed, [], keyedRules).kept).toEqual([]);
+  });
+
   it('a baseline of tag drift does not hide tomorrow\'s password change, nor another module\'s copy', () => {
     const today = drifted('module.a.aws_db_instance.main', { password: 'p', tags: { 'team/*': 'x' } }, { password: 'p', tags: { 'team/*': 'y' } }, { password: true });
     const rules = baselineRules(today);
     expect(rules).toEqual(['module.a.aws_db_instance.main.tags["team/\\*"]']);
+    const keptBy = (found: ReturnType<typeof classify>) => applyIgnore(found, [], rules).kept.flatMap((i) => i.attributes.map((a) => `${i.address} ${a.path}`));
     const tomorrow = drifted('module.a.aws_db_instance.main', { password: 'p', tags: { 'team/*': 'x', 'team/x': 'a' } }, { password: 'q', tags: { 'team/*': 'y', 'team/x': 'b' } }, { password: true });
-    expect(kept(tomorrow, rules)).toEqual(['module.a.aws_db_instance.main password', 'module.a.aws_db_instance.main tags["team/x"]']);
+    expect(keptBy(tomorrow)).toEqual(['module.a.aws_db_instance.main password', 'module.a.aws_db_instance.main tags["team/x"]']);
     const other = drifted('module.b.aws_db_instance.main', { tags: { 'team/*': 'x' } }, { tags: { 'team/*': 'y' } });
-    expect(kept(other, rules)).toEqual(['module.b.aws_db_instance.main tags["team/\\*"]']);
+    expect(keptBy(other)).toEqual(['module.b.aws_db_instance.main tags["team/\\*"]']);
   });
 });

@@ -170,6 +170,24 @@ describe('drift issues and notifications', () => {
     expect(after.code, after.stdout + after.stderr).toBe(0);
     expect(after.stdout).toContain('1 stacks checked: 0 drifted, 1 clean');
   });
+
+  it('drift baseline keeps the order of the rules already there (a later ! re-include still wins) and appends today\'s', async () => {
+    mkdirSync(join(root, '.driftguard'), { recursive: true });
+    writeFileSync(join(root, '.driftguard/drift-baseline.yaml'), 'ignore:\n  - aws_security_group.web\n  - "!aws_security_group.web.ingress"\n');
+    const { code } = await runCli(['drift', 'baseline'], { cwd: root });
+    expect(code).toBe(0);
+    const rules = (readFileSync(join(root, '.driftguard/drift-baseline.yaml'), 'utf8').match(/^ {2}- .*$/gm) ?? []).map((l) => l.slice(4));
+    expect(rules.slice(0, 2)).toEqual(['aws_security_group.web', '"!aws_security_group.web.ingress"']);
+    expect(rules).toContain('aws_security_group.web.ingress');
+  });
+
+  it('a baseline rule that cannot be read is named with its file, line and column', async () => {
+    mkdirSync(join(root, '.driftguard'), { recursive: true });
+    writeFileSync(join(root, '.driftguard/drift-baseline.yaml'), 'ignore:\n  - aws_subnet.a\n  - aws_subnet.p.tags["bad]\n');
+    const run = await schedule();
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/drift-baseline\.yaml:3:5: ignore rule "aws_subnet\.p\.tags\[.*bad\]": unterminated quoted key/);
+  });
 });
 
 describe('workload drift (Argo CD) and Jira', () => {

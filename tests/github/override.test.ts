@@ -116,6 +116,7 @@ describe('/driftguard override', () => {
       ['a command inside a quote block', 'maintainer', '> /driftguard override fine\nquoting the bot', {}, /the command must start the comment/],
       ['a command with no reason', 'maintainer', '/driftguard override   ', {}, /a reason is required/],
       ['a reason of invisible characters only', 'maintainer', '/driftguard override \u200B\u200C\u200D\u2060\uFEFF\u202E', {}, /a reason is required/],
+      ['a reason of blank-looking letters only', 'maintainer', '/driftguard override \u3164 \u2800\u2800 \u115F', {}, /a reason is required/],
       ['an edited comment', 'maintainer', '/driftguard override edited later', { edit: true }, /the comment was edited after it was posted/],
       ['a comment on an issue, not a PR', 'maintainer', '/driftguard override on an issue', { onPullRequest: false, issue: 7 }, /overrides are only accepted on pull requests/],
     ])('%s', async (_, login, body, options, rule) => {
@@ -149,7 +150,7 @@ describe('/driftguard override', () => {
       await check();
       const run = await runInActions(server, repo.dir, 'issue_comment', commentPayload(stale, 2));
       expect(run.stdout).toContain('override refused');
-      expect(shown(replies()[0]!.body)).toMatch(/the comment predates the push of the head commit \(.*\) on the head commit [0-9a-f]{12}/);
+      expect(shown(replies()[0]!.body)).toMatch(/the comment predates the latest push of the head commit \(its newest check suite\) \(.*\) on the head commit [0-9a-f]{12}/);
       expect(server.checkRuns.at(-1)).toMatchObject({ head_sha: head, conclusion: 'failure' });
     });
 
@@ -232,6 +233,43 @@ describe('/driftguard override', () => {
       server.pushed(first, { pr: 2, force: true });
       head = first;
       expect((await check()).code).toBe(1);
+    });
+
+    it('a commit pushed again after the comment is not covered, even when it was pushed before it', async () => {
+      // X is pushed, the branch is forced back to the reviewed head A, the maintainer overrides A,
+      // then X comes back as a plain push.
+      const reviewed = head;
+      repo.write({ 'src/x.ts': 'export const x = process.env.EVIL_SECRET_VAR;\n' });
+      const x = repo.commit('x');
+      server.pushed(x, { pr: 2 });
+      server.pushed(reviewed, { pr: 2, force: true });
+      await check();
+      expect((await comment('maintainer', '/driftguard override reviewed A')).stdout).toContain('GRANTED');
+      server.pushed(x, { pr: 2 });
+      head = x;
+      const run = await check();
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/"why":"the comment predates the latest push of the head commit/);
+    });
+
+    it('a look-alike command is judged the same by the comment job and by the next check', async () => {
+      await check();
+      const run = await comment('maintainer', '\uFF0Fdrift\u200Bguard override fullwidth slash');
+      expect(run.stdout).toContain('GRANTED override');
+      expect((await check()).code).toBe(0);
+    });
+
+    it('a pull request with more files than GitHub lists cannot be overridden', async () => {
+      await check();
+      server.pulls.get(2)!.changed_files = 3500;
+      await comment('maintainer', '/driftguard override trust me');
+      expect(shown(replies()[0]!.body)).toMatch(/the pull request's files cannot all be read, so a change to the policy or workflows cannot be ruled out \(GitHub lists 1 of the 3500 files/);
+    });
+
+    it('a custom repository role counts by the base permission it inherits', async () => {
+      await check();
+      server.permissions.set('release-manager', 'release-manager:write');
+      expect((await comment('release-manager', '/driftguard override release window')).stdout).toContain('GRANTED override');
     });
 
     it('a head with no check suite on GitHub cannot be proven older than the comment', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderMarkdown, rendered } from '../helpers/markdown.ts';
 import { TestRepo } from '../helpers/git-repo.ts';
 import { GitHubServer } from '../helpers/github-server.ts';
 import { prPayload, runInActions } from '../helpers/github-run.ts';
@@ -148,7 +149,20 @@ describe('reporting on GitHub', () => {
     expect(run.code).toBe(1);
     const policyCheck = server.checkRuns.find((c) => c.name === 'driftguard/policy')!;
     expect(policyCheck.conclusion).toBe('failure');
-    expect(policyCheck.output.summary).toMatch(/policy\.yaml@[0-9a-f]{12}:10:5 modules\.doc_sync\.ttl: unknown key "ttl"/);
+    expect(rendered(policyCheck.output.summary!)).toMatch(/policy\.yaml@[0-9a-f]{12}:10:5 modules\.doc_sync\.ttl: unknown key "ttl"/);
+  });
+
+  it('renders the pull request\'s own policy text inert in the policy check', async () => {
+    repo.write({ 'policy.yaml': `${POLICY()}overrides:\n  min_permission: "<img src=x onerror=alert(1)> @everyone [click](https://evil.example) <!--"\n  "<script>@acme/admins</script>": 1\n` });
+    head = repo.commit('hostile policy');
+    server.pulls.get(2)!.head.sha = head;
+    await runInActions(server, repo.dir, 'pull_request', payload());
+    const summary = server.checkRuns.find((c) => c.name === 'driftguard/policy')!.output.summary!;
+    const html = renderMarkdown(summary);
+    expect(html).not.toMatch(/<(img|script|a)\b|<!--/);
+    expect(rendered(summary)).toContain('<img src=x onerror=alert(1)> @everyone');
+    expect(rendered(summary)).toContain('unknown key "<script>@acme/admins</script>"');
+    expect(summary).not.toMatch(/@(everyone|acme)/);
   });
 
   it('refuses to run a PR check when the base branch has no policy', async () => {

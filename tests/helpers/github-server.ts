@@ -63,7 +63,7 @@ interface Status {
  */
 export class GitHubServer {
   readonly requests: Recorded[] = [];
-  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string; repo?: { full_name: string } }; base: { sha: string; ref: string; repo?: { full_name: string } }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string }>();
+  readonly pulls = new Map<number, { number: number; state: string; user: { login: string }; head: { sha: string; ref: string; repo?: { full_name: string } }; base: { sha: string; ref: string; repo?: { full_name: string } }; files: string[]; body?: string; merged?: boolean; merge_commit_sha?: string; changed_files?: number }>();
   readonly reviews = new Map<number, Array<{ user: { login: string; type?: string }; state: string; commit_id: string }>>();
   readonly comments: Comment[] = [];
   readonly permissions = new Map<string, string>();
@@ -252,7 +252,7 @@ export class GitHubServer {
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(r.path))) {
       const pr = this.pulls.get(Number(m[1]));
       const home = { full_name: `${r.path.split('/')[2]}/${r.path.split('/')[3]}` };
-      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: { repo: home, ...pr.head }, base: { repo: home, ...pr.base }, body: pr.body ?? null, merged: pr.merged ?? false, merge_commit_sha: pr.merge_commit_sha ?? null }) : notFound();
+      return pr ? send(200, { number: pr.number, state: pr.state, user: pr.user, head: { repo: home, ...pr.head }, base: { repo: home, ...pr.base }, body: pr.body ?? null, merged: pr.merged ?? false, merge_commit_sha: pr.merge_commit_sha ?? null, changed_files: pr.changed_files ?? pr.files.length }) : notFound();
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/reviews$/.exec(r.path))) {
       return this.page((this.reviews.get(Number(m[1])) ?? []).map((rv, i) => ({ id: i + 1, ...rv })), url, send);
@@ -282,8 +282,9 @@ export class GitHubServer {
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/collaborators\/([^/]+)\/permission$/.exec(r.path))) {
       const role = this.permissions.get(decodeURIComponent(m[1]!));
       if (!role) return send(404, { message: 'Not Found' });
-      const permission = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role;
-      return send(200, { permission, role_name: role, user: { login: m[1] } });
+      // "name:base" is a custom repository role inheriting a base permission.
+      const [name, base] = role.includes(':') ? (role.split(':') as [string, string]) : [role, role === 'maintain' ? 'write' : role === 'triage' ? 'read' : role];
+      return send(200, { permission: base, role_name: name, user: { login: m[1] } });
     }
     if (r.method === 'GET' && (m = /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(r.path))) {
       return this.teams.get(`${m[1]}/${m[2]}`)?.has(m[3]!) ? send(200, { state: 'active', role: 'member' }) : notFound();
