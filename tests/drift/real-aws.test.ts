@@ -7,7 +7,7 @@ import { DeleteBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { MotoServer } from '../helpers/clouds/moto.ts';
-import { terraformCliEnv } from '../helpers/terraform-aws.ts';
+import { awsProviderBlock, terraformCliEnv } from '../helpers/terraform-aws.ts';
 
 // Real drift: the real terraform binary and hashicorp/aws provider (local mirror) against moto on
 // loopback, changed out of band through the AWS APIs, read by the drift module.
@@ -18,31 +18,6 @@ let moto: MotoServer;
 let root: string;
 let env: Record<string, string>;
 let s3: S3Client;
-
-function providerBlock(endpoint: string): string {
-  return `terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
-  backend "local" {}
-}
-
-provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  s3_use_path_style           = true
-  endpoints {
-    s3  = "${endpoint}"
-    sts = "${endpoint}"
-    ssm = "${endpoint}"
-  }
-}
-`;
-}
 
 /** One SSM call through moto's JSON protocol (moto accepts any signature). */
 async function ssm(target: string, body: Record<string, unknown>): Promise<void> {
@@ -85,7 +60,7 @@ beforeAll(async () => {
   mkdirSync(join(stack, 'logs'), { recursive: true });
   writeFileSync(
     join(stack, 'main.tf'),
-    `${providerBlock(moto.url)}
+    `${awsProviderBlock(moto.url, { services: ['s3', 'sts', 'ssm'], backend: true })}
 module "logs" {
   source = "./logs"
 }

@@ -17,12 +17,16 @@ export function terraformCliEnv(dir: string): Record<string, string> {
   return { TF_CLI_CONFIG_FILE: file, TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
 }
 
-/** The real hashicorp/aws provider, pointed at a local AWS emulator (moto) on loopback. */
-export function awsProviderBlock(endpoint: string): string {
+/**
+ * The real hashicorp/aws provider, pointed at a local AWS emulator (moto) on loopback, for the
+ * given services (S3, STS and EC2 unless told), with a local backend when `backend` is set.
+ */
+export function awsProviderBlock(endpoint: string, options: { services?: string[]; backend?: boolean } = {}): string {
+  const services = options.services ?? ['s3', 'sts', 'ec2'];
   return `terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = "5.100.0" }
-  }
+  }${options.backend ? '\n  backend "local" {}' : ''}
 }
 
 provider "aws" {
@@ -34,9 +38,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   s3_use_path_style           = true
   endpoints {
-    s3  = ${JSON.stringify(endpoint)}
-    sts = ${JSON.stringify(endpoint)}
-    ec2 = ${JSON.stringify(endpoint)}
+${services.map((s) => `    ${s.padEnd(3)} = ${JSON.stringify(endpoint)}`).join('\n')}
   }
 }
 `;
