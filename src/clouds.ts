@@ -7,6 +7,7 @@ import { oidcAvailable } from './auth/oidc-env.ts';
 import type { Deps } from './deps.ts';
 import type { AuthSettings } from './policy/schema.ts';
 import { durationMs } from './policy/types.ts';
+import { withRetry } from './retry.ts';
 
 /**
  * Cloud SDK clients, built on first use. Inside GitHub Actions with OIDC set up they run on
@@ -46,7 +47,8 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
       const { STSClient, GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
       const credentials = await awsCredentials(region, account);
       const sts = new STSClient({ region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
-      const out = await sts.send(new GetCallerIdentityCommand({}));
+      // STS throttles with 400 Throttling: the account check is retried like every other call.
+      const out = await withRetry(() => sts.send(new GetCallerIdentityCommand({})), { retries: 5, minDelayMs: 200, maxDelayMs: 8000, maxElapsedMs: 60_000 });
       return out.Account ?? '';
     },
     async s3({ region, endpoint, forcePathStyle, account }) {
