@@ -67,6 +67,13 @@ function repoOf(repository: z.infer<typeof Repository> | undefined) {
   return { owner: repository.owner.login, name: repository.name, fullName: repository.full_name, defaultBranch: repository.default_branch };
 }
 
+/** The workflow's repository from GITHUB_REPOSITORY ("owner/name"); undefined when unset or malformed. */
+function repoFromEnv(env: Readonly<Record<string, string | undefined>>) {
+  const full = env.GITHUB_REPOSITORY ?? '';
+  const m = /^([\w.-]+)\/([\w.-]+)$/.exec(full);
+  return m ? { owner: m[1]!, name: m[2]!, fullName: full } : undefined;
+}
+
 function payloadProblem(source: string, kind: string, error: z.ZodError): DriftGuardError {
   const details = error.issues.slice(0, 10).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
   return new DriftGuardError('payload_invalid', `${source}: the payload is not a valid ${kind} event`, { details });
@@ -155,8 +162,7 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
       throw new DriftGuardError('usage', `--event ${event} needs the GitHub payload it came with (--payload FILE)`);
     }
     // Inside Actions an event given on the command line still belongs to the workflow's repository.
-    const fromEnv = /^[\w.-]+\/[\w.-]+$/.test(env.GITHUB_REPOSITORY ?? '') ? env.GITHUB_REPOSITORY!.split('/') : undefined;
-    const repo = fromEnv ? { owner: fromEnv[0]!, name: fromEnv[1]!, fullName: env.GITHUB_REPOSITORY! } : undefined;
+    const repo = repoFromEnv(env);
     return { name: event, source: options.source, actor: actorFromEnv, ...(repo ? { repo } : {}), ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}), change: { kind: 'none' } };
   }
 
@@ -233,7 +239,8 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
     name: event,
     source: options.source,
     actor: p.sender?.login ?? actorFromEnv,
-    repo: repoOf(p.repository),
+    // A scheduled run's event file holds only `schedule`: the repository is the workflow's own.
+    repo: repoOf(p.repository) ?? repoFromEnv(env),
     sha: env.GITHUB_SHA,
     ref: env.GITHUB_REF,
     inputs: p.inputs ?? p.client_payload,

@@ -28,7 +28,8 @@ export const drift = defineModule<DriftConfig>({
         return [{ path: ['ignore', i], message: `${(err as Error).message}; rules look like aws_instance.web, aws_instance.web.tags["kubernetes.io/role"], module.net.aws_subnet.private[1], aws_*.*` }];
       }
     });
-    return [...stacks, ...rules];
+    const jira = config.jira.done_status && config.jira.done_transition && config.jira.done_status !== config.jira.done_transition ? [{ path: ['jira', 'done_transition'], message: `done_transition is the older spelling of done_status; they disagree ("${config.jira.done_transition}" vs "${config.jira.done_status}"): keep done_status` }] : [];
+    return [...stacks, ...rules, ...jira];
   },
   async plan(ctx) {
     const { planDrift } = await import('./plan.ts');

@@ -4,9 +4,9 @@ import { describeError } from '../../src/errors.ts';
 import type { GitHubApi } from '../../src/github/api.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
-import { httpCall } from '../../src/http.ts';
-import { argoClient } from './argocd.ts';
-import { inertCode } from '../../src/report/inert.ts';
+import { appId, argoClient } from './argocd.ts';
+import { inertCode, inertMarkdown, inertText } from '../../src/report/inert.ts';
+import { withRetry } from '../../src/retry.ts';
 import { SENSITIVE, type DriftItem } from './classify.ts';
 import { applyIgnore } from './ignore.ts';
 import { jiraClient } from './jira.ts';
@@ -71,12 +71,24 @@ interface Subject {
   labels: string[];
   drifted: boolean;
   body: string;
+  /** The fingerprint an earlier release used for it (Argo CD apps were keyed by name alone). */
+  legacy?: string;
 }
 
-/** One side effect of the run, described for the plan and performed by apply. */
+/** Something an op wants said beside its own status: a Jira ticket left where it was, a sink's odd answer. */
+interface OpNote {
+  severity: 'warning' | 'error';
+  message: string;
+}
+
+/**
+ * One side effect of the run, described for the plan and performed by apply. `close` ops run
+ * last and only when every op before them succeeded: nothing is closed on a run that went wrong.
+ */
 interface Op {
   action: Action;
-  run(api: GitHubApi | undefined): Promise<void>;
+  close?: boolean;
+  run(api: GitHubApi | undefined): Promise<OpNote | void>;
 }
 
 const JIRA_MARKER = /<!-- driftguard:jira ([A-Z][A-Z0-9]+-\d+) -->/;
@@ -105,31 +117,58 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
     subjects.push({ fp, title: `Drift: ${r.stack.name} (${r.stack.environment}, ${r.stack.region})`, labels: [...config.issues.labels, r.stack.environment], drifted: r.kept.length > 0, body: issueBody(r, runUrl) });
   }
 
+  let argoUnchecked = 0;
   if (config.argocd.enabled) {
     try {
       const apps = (await argoClient(deps.env, deps.redactor).list()).filter((a) => config.argocd.projects.length === 0 || config.argocd.projects.includes(a.project));
       for (const app of apps) {
-        const fp = `workload/${app.name}`;
+        // Identity is namespace/name: team-a/web and team-b/web are two applications with two issues.
+        const id = appId(app);
+        const fp = `workload/${id}`;
+        const where = `Argo CD application ${inertText(id, 200)} (project ${inertText(app.project, 100)})`;
+        if (app.problem) {
+          // A state that cannot be checked is never clean: no update, no close, and the run is incomplete.
+          errors++;
+          argoUnchecked++;
+          findings.push({ rule: 'drift.error', title: fp, message: `${where}: ${inertText(app.problem, 500)}`, severity: 'error' });
+          decisions.push({ subject: fp, decision: 'error', reason: app.problem });
+          continue;
+        }
         const drifted = app.sync === 'OutOfSync';
         decisions.push({ subject: fp, decision: drifted ? 'drift' : 'clean', reason: `Argo CD sync ${app.sync}, health ${app.health}` });
-        if (drifted) findings.push({ rule: 'drift.workload', title: fp, message: `Argo CD application ${app.name} is OutOfSync (health ${app.health})`, severity: 'error' });
-        subjects.push({ fp, title: `Workload drift: ${app.name}`, labels: ['drift', 'workload-drift'], drifted, body: [marker(fp), `Argo CD application **${app.name}** (project \`${app.project}\`) is ${app.sync}, health ${app.health}.`, runUrl ? `Detected by ${runUrl}.` : ''].join('\n') });
+        if (drifted) findings.push({ rule: 'drift.workload', title: fp, message: `${where} is OutOfSync (health ${inertText(app.health, 50)})`, severity: 'error' });
+        subjects.push({
+          fp,
+          legacy: `workload/${app.name}`,
+          title: `Workload drift: ${id}`,
+          labels: ['drift', 'workload-drift'],
+          drifted,
+          body: [marker(fp), `Argo CD application **${inertMarkdown(id, 200)}** (project ${inertCode(app.project, { max: 100 })}) is ${app.sync}, health ${inertMarkdown(app.health, 50)}.`, runUrl ? `Detected by ${runUrl}.` : ''].join('\n'),
+        });
       }
     } catch (err) {
       errors++;
       findings.push({ rule: 'drift.error', title: 'argocd', message: describeError(err), severity: 'error' });
     }
   }
+  if (config.issues.enabled && !event.repo) {
+    findings.push({ rule: 'drift.issues', title: 'drift issues', message: 'no repository to file drift issues in: the event names none and GITHUB_REPOSITORY is not set', severity: 'warning' });
+  }
 
   // Drift issues: one per fingerprint, updated in place, commented and closed when clean.
   const ops: Op[] = [];
+  const closes: Op[] = [];
+  let heldOpen = 0;
   if (config.issues.enabled && event.repo) {
     const api = await deps.github(event.repo).catch(() => undefined);
     const open = api ? [...(await api.listOpenIssues('drift'))] : [];
     const base = `/repos/${event.repo.owner}/${event.repo.name}/issues`;
     const jira = config.jira.enabled ? (() => { try { return jiraClient(config.jira, deps.env, deps.redactor); } catch (err) { findings.push({ rule: 'drift.jira', title: 'jira', message: describeError(err), severity: 'warning' }); return undefined; } })() : undefined;
+    const legacyCount = new Map<string, number>();
+    for (const x of subjects) if (x.legacy) legacyCount.set(x.legacy, (legacyCount.get(x.legacy) ?? 0) + 1);
     for (const subject of subjects) {
-      const existing = open.find((i) => i.body.includes(marker(subject.fp)));
+      // An issue filed under the old name-only fingerprint is adopted only when the name is unique.
+      const existing = open.find((i) => i.body.includes(marker(subject.fp))) ?? (subject.legacy && legacyCount.get(subject.legacy) === 1 ? open.find((i) => i.body.includes(marker(subject.legacy!))) : undefined);
       if (subject.drifted && existing) {
         const keep = JIRA_MARKER.exec(existing.body)?.[0] ?? '';
         ops.push({ action: { kind: 'update issue', target: `#${existing.number}`, reason: `drift persists in ${subject.fp}`, status: 'planned' }, run: (gh) => gh!.write({ method: 'PATCH', path: `${base}/${existing.number}`, body: { body: `${subject.body}\n${keep}` } }).then(() => undefined) });
@@ -138,28 +177,47 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
           action: { kind: 'open issue', target: subject.fp, reason: `new drift in ${subject.fp}`, status: 'planned' },
           run: async (gh) => {
             let body = subject.body;
+            let note: OpNote | undefined;
             if (jira) {
-              // Notification sinks never fail the run: a Jira error is logged and the issue still opens.
+              // The issue opens even when Jira fails; the failure makes the run incomplete.
               try {
                 const key = await jira.create(subject.title, subject.body.replace(/<!--.*?-->/g, ''));
                 body += `\nJira: ${key}\n<!-- driftguard:jira ${key} -->`;
               } catch (err) {
-                deps.log.warn({ error: describeError(err) }, 'could not create the Jira ticket');
+                note = { severity: 'error', message: `could not create the Jira ticket for ${subject.fp}: ${describeError(err)}` };
               }
             }
             await gh!.write({ method: 'POST', path: base, body: { title: subject.title, body, labels: subject.labels } });
+            return note;
           },
         });
       } else if (existing && config.issues.close_when_clean) {
-        ops.push({
+        if (errors > 0) {
+          // Part of this run could not be checked: a clean subject keeps its issue until a whole run is clean.
+          heldOpen++;
+          decisions.push({ subject: subject.fp, decision: 'kept open', reason: `#${existing.number} stays open: ${errors} subject(s) of this run could not be checked` });
+          continue;
+        }
+        closes.push({
+          close: true,
           action: { kind: 'close issue', target: `#${existing.number}`, reason: `${subject.fp} is clean again`, status: 'planned' },
           run: async (gh) => {
             await gh!.write({ method: 'POST', path: `${base}/${existing.number}/comments`, body: { body: `No drift in ${subject.fp} any more${runUrl ? ` (${runUrl})` : ''}; closing.` } });
             await gh!.write({ method: 'PATCH', path: `${base}/${existing.number}`, body: { state: 'closed', state_reason: 'completed' } });
-            const key = JIRA_MARKER.exec(existing.body)?.[1];
-            if (jira && key) await jira.transition(key).catch((err: unknown) => deps.log.warn({ error: describeError(err), key }, 'could not transition the Jira ticket'));
           },
         });
+        const key = JIRA_MARKER.exec(existing.body)?.[1];
+        if (jira && key) {
+          closes.push({
+            close: true,
+            action: { kind: 'move Jira ticket', target: key, reason: `${subject.fp} is clean again: to status "${jira.doneStatus}"`, status: 'planned' },
+            run: async () => {
+              const moved = await jira.transition(key);
+              if (moved.ok) return undefined;
+              return { severity: 'warning', message: `Jira ticket ${key} not moved: ${moved.reason}` };
+            },
+          });
+        }
       }
     }
   }
@@ -168,16 +226,17 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
   if (webhook && fresh.length > 0) {
     ops.push({
       action: { kind: 'notify', target: 'webhook', reason: `${fresh.length} new drift issue(s)`, status: 'planned' },
-      run: () =>
-        httpCall('the webhook', webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `DriftGuard: new drift in ${fresh.join(', ')}` }) }, { json: false, minDelayMs: 100, maxElapsedMs: 15_000 }).then(() => undefined),
+      run: () => postWebhook(webhook, { text: `DriftGuard: new drift in ${fresh.join(', ')}` }),
     });
   }
+  ops.push(...closes);
+  if (heldOpen > 0) findings.push({ rule: 'drift.kept-open', title: 'drift issues', message: `${heldOpen} issue(s) of clean subjects kept open: this run could not check everything`, severity: 'warning' });
   ctx.state.set('drift', ops);
 
   const drifted = subjects.filter((x) => x.drifted).length;
   return {
     verdict: errors > 0 ? 'error' : drifted > 0 ? 'fail' : 'pass',
-    summary: `${reports.length} stacks checked: ${reports.filter((r) => r.kept.length > 0).length} drifted, ${reports.filter((r) => r.result.status === 'clean' || (r.result.status === 'drift' && r.kept.length === 0)).length} clean${reports.some((r) => r.result.status === 'error') ? `, ${reports.filter((r) => r.result.status === 'error').length} could not be checked` : ''}${config.argocd.enabled ? `; Argo CD: ${subjects.filter((x) => x.fp.startsWith('workload/') && x.drifted).length} OutOfSync` : ''}`,
+    summary: `${reports.length} stacks checked: ${reports.filter((r) => r.kept.length > 0).length} drifted, ${reports.filter((r) => r.result.status === 'clean' || (r.result.status === 'drift' && r.kept.length === 0)).length} clean${reports.some((r) => r.result.status === 'error') ? `, ${reports.filter((r) => r.result.status === 'error').length} could not be checked` : ''}${config.argocd.enabled ? `; Argo CD: ${subjects.filter((x) => x.fp.startsWith('workload/') && x.drifted).length} OutOfSync${argoUnchecked ? `, ${argoUnchecked} could not be checked` : ''}` : ''}`,
     findings,
     actions: ops.map((o) => o.action),
     decisions,
@@ -185,19 +244,62 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
   };
 }
 
-/** Performs the planned writes; notifications and issue updates that fail are reported, never fatal. */
+/**
+ * Posts to a Slack-compatible webhook. Only an answer that says it was taken counts: HTTP 2xx
+ * with an empty body, `ok`, `1` (Office 365 connectors) or JSON `{"ok": true}`. Anything else
+ * (`{"ok": false, ...}`, an HTML page from a proxy) is an error naming what came back.
+ */
+export async function postWebhook(url: string, payload: unknown): Promise<void> {
+  const text = await withRetry(
+    async () => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+      if (!response.ok) throw Object.assign(new Error(`the webhook answered HTTP ${response.status}`), { status: response.status, headers: response.headers });
+      return (await response.text()).trim();
+    },
+    { retries: 3, minDelayMs: 100, maxElapsedMs: 15_000 },
+  );
+  if (text === '' || /^(ok|1)$/i.test(text)) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === 'object' && parsed !== null && (parsed as { ok?: unknown }).ok === true) return;
+  throw new Error(`the webhook answered an unexpected body: ${inertText(text, 200)}`);
+}
+
+/**
+ * Performs the planned writes in order; a write that fails is reported and makes the run
+ * incomplete (exit 3), and once one has failed no issue is closed (each close is skipped).
+ */
 export async function applyDrift(planned: StepOutcome, ctx: StepContext<DriftConfig>): Promise<StepOutcome> {
   const ops = ctx.state.get('drift') as Op[] | undefined;
   if (!ops) return planned;
   const api = ops.some((o) => o.action.kind !== 'notify') && ctx.event.repo ? await ctx.deps.github(ctx.event.repo) : undefined;
   const actions: Action[] = [];
+  const findings: Finding[] = [...planned.findings];
+  let failed = 0;
   for (const op of ops) {
+    if (op.close && failed > 0) {
+      actions.push({ ...op.action, status: 'skipped', detail: `not done: ${failed} earlier write(s) of this run failed` });
+      continue;
+    }
     try {
-      await op.run(api);
-      actions.push({ ...op.action, status: 'done' });
+      const note = await op.run(api);
+      actions.push({ ...op.action, status: note ? (note.severity === 'error' ? 'failed' : 'skipped') : 'done', ...(note ? { detail: note.message } : {}) });
+      if (note) {
+        if (note.severity === 'error') failed++;
+        ctx.log.warn({ action: op.action.kind, target: op.action.target }, note.message);
+        findings.push({ rule: 'drift.apply', title: `${op.action.kind} ${op.action.target}`, message: note.message, severity: note.severity });
+      }
     } catch (err) {
-      actions.push({ ...op.action, status: 'failed', detail: describeError(err) });
+      failed++;
+      const message = describeError(err);
+      ctx.log.warn({ action: op.action.kind, target: op.action.target, error: message }, `${op.action.kind} failed`);
+      actions.push({ ...op.action, status: 'failed', detail: message });
+      findings.push({ rule: 'drift.apply', title: `${op.action.kind} ${op.action.target}`, message, severity: 'error' });
     }
   }
-  return { ...planned, actions };
+  return { ...planned, verdict: failed > 0 ? 'error' : planned.verdict, findings, actions };
 }

@@ -195,9 +195,9 @@ describe('workload drift (Argo CD) and Jira', () => {
   let side: Server;
   let url = '';
   const apps = [
-    { metadata: { name: 'payments' }, spec: { project: 'shop' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } },
-    { metadata: { name: 'search' }, spec: { project: 'shop' }, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } },
-    { metadata: { name: 'sandbox' }, spec: { project: 'labs' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded' } } },
+    { metadata: { name: 'payments', namespace: 'argocd' }, spec: { project: 'shop' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Healthy' } } },
+    { metadata: { name: 'search', namespace: 'argocd' }, spec: { project: 'shop' }, status: { sync: { status: 'Synced' }, health: { status: 'Healthy' } } },
+    { metadata: { name: 'sandbox', namespace: 'argocd' }, spec: { project: 'labs' }, status: { sync: { status: 'OutOfSync' }, health: { status: 'Degraded' } } },
   ];
   const jira: Array<{ method: string; path: string; body: string }> = [];
   beforeEach(async () => {
@@ -212,7 +212,7 @@ describe('workload drift (Argo CD) and Jira', () => {
           jira.push({ method: req.method!, path: req.url, body: raw });
           if (req.headers.authorization !== `Basic ${Buffer.from('bot@acme.test:jira-secret-token-1').toString('base64')}`) return json(401, {});
           if (req.method === 'POST' && req.url === '/rest/api/2/issue') return json(201, { id: '10001', key: 'OPS-7' });
-          if (req.method === 'GET') return json(200, { transitions: [{ id: '11', name: 'In Progress' }, { id: '31', name: 'Done' }] });
+          if (req.method === 'GET') return json(200, { transitions: [{ id: '11', name: 'In Progress', to: { id: '3', name: 'In Progress' } }, { id: '31', name: 'Done', to: { id: '10001', name: 'Done' } }] });
           return res.writeHead(204).end();
         }
         json(404, {});
@@ -233,12 +233,12 @@ describe('workload drift (Argo CD) and Jira', () => {
   it('opens a workload-drift issue with a Jira ticket, and transitions the ticket when the app is synced again', async () => {
     const first = await schedule();
     expect(first.code).toBe(1);
-    expect(first.stdout).toContain('workload/payments: Argo CD application payments is OutOfSync');
+    expect(first.stdout).toContain('workload/argocd/payments: Argo CD application argocd/payments (project shop) is OutOfSync');
     expect(first.stdout).not.toContain('sandbox');
     const [issue] = [...github.issues.values()];
-    expect(issue).toMatchObject({ title: 'Workload drift: payments', labels: ['drift', 'workload-drift'] });
+    expect(issue).toMatchObject({ title: 'Workload drift: argocd/payments', labels: ['drift', 'workload-drift'] });
     expect(issue!.body).toContain('Jira: OPS-7');
-    expect(JSON.parse(jira[0]!.body)).toMatchObject({ fields: { project: { key: 'OPS' }, summary: 'Workload drift: payments' } });
+    expect(JSON.parse(jira[0]!.body)).toMatchObject({ fields: { project: { key: 'OPS' }, summary: 'Workload drift: argocd/payments' } });
 
     apps[0]!.status.sync.status = 'Synced';
     const clean = await schedule();

@@ -59,7 +59,7 @@ describe('remediation pull requests on GitHub', () => {
     github = await new GitHubServer().start();
     argo = createServer((req, res) => {
       if (req.headers.authorization !== 'Bearer argo-token-123456') return res.writeHead(401).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ metadata: { name: 'payments' }, spec: { project: 'default' }, status: { sync: { status: argoSync }, health: { status: 'Healthy' } } }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ metadata: { name: 'payments', namespace: 'argocd' }, spec: { project: 'default' }, status: { sync: { status: argoSync }, health: { status: 'Healthy' } } }));
     });
     await new Promise<void>((r) => argo.listen(0, '127.0.0.1', r));
     argoUrl = `http://127.0.0.1:${(argo.address() as AddressInfo).port}`;
