@@ -2,9 +2,11 @@
 // start-up reads a handful of files instead of hundreds; cloud SDKs and the AI client stay
 // external and are only imported by the commands that need them.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
-const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@octokit/*', 'octokit'];
+const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@octokit/*', 'octokit', '@vscode/tree-sitter-wasm'];
 
 const forAction = process.argv.includes('--action');
 
@@ -23,8 +25,17 @@ if (forAction) {
     minify: true,
     legalComments: 'linked',
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
+    // CommonJS code bundled into ES modules still finds `require` and `__filename` (tree-sitter's
+    // runtime asks for its own file name before it loads its WebAssembly).
+    define: { __filename: '__dgFilename' },
+    banner: {
+      js: "import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);",
+    },
   });
+  // The doc-sync guard's grammars (WebAssembly) are loaded from files, not bundled: ship the ones it uses.
+  const wasm = dirname(createRequire(import.meta.url).resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
+  mkdirSync('action/dist/tree-sitter', { recursive: true });
+  for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-bash.wasm', 'tree-sitter-go.wasm']) cpSync(join(wasm, file), join('action/dist/tree-sitter', file));
   process.exit(0);
 }
 

@@ -140,7 +140,7 @@ export async function newReads(options: NewReadsOptions): Promise<NewReadsResult
       if (open.size === 0 || !options.readable(path)) return [];
       const text = await at(path).catch(() => undefined);
       if (text === undefined || text.length > MAX_FILE || !mentionsAny(text, open)) return [];
-      const file = prepare(path, text);
+      const file = await prepare(path, text);
       return file ? readsOf(file, constants) : [];
     });
     for (const reads of found) settle(reads);

@@ -1,6 +1,7 @@
 import { FileScanner, isCompose, isDockerfile, isJs, isShell, isWorkflow, LINE_DETECTORS, type Hit } from './detectors.ts';
 import { jsConstants, jsLearn, jsReads, parseJs, type JsModule } from './js-reads.ts';
-import { C_LIKE, goReads, isShellScript, maskCode, PHP, pythonReads, RUBY, shellReads, type Lexicon } from './text-reads.ts';
+import { goScan, pythonScan, resolveReads, shellScan, type GrammarScan } from './grammar-reads.ts';
+import { C_LIKE, isShellScript, maskCode, PHP, RUBY, type Lexicon } from './text-reads.ts';
 import { yamlEnvHits } from './yaml-env.ts';
 
 export type Language = 'js' | 'python' | 'shell' | 'go' | 'dockerfile' | 'compose' | 'workflow' | 'lines';
@@ -35,7 +36,7 @@ export function mayRead(language: Language, text: string): boolean {
     case 'python':
       return text.includes('environ') || text.includes('getenv');
     case 'go':
-      return text.includes('os.');
+      return text.includes('Getenv') || text.includes('LookupEnv') || text.includes('ExpandEnv');
     case 'shell':
       return text.includes('$');
     case 'compose':
@@ -70,46 +71,58 @@ export interface ParsedFile {
   language: Language;
   text: string;
   js?: JsModule;
+  /** Python, Go and shell: the reads and constants found by the grammar (the tree itself is freed). */
+  scan?: GrammarScan;
 }
 
-export function prepare(path: string, text: string): ParsedFile | undefined {
+const SCANS: Partial<Record<Language, (text: string) => Promise<GrammarScan>>> = { python: pythonScan, go: goScan, shell: shellScan };
+
+/**
+ * Reads a file for the reads pass: JS/TS parsed with Babel, Python, Go and shell with their
+ * tree-sitter grammars. Undefined when the file is in no language the guard reads, or cannot
+ * read anything (no `env` in a JS file, no `$` in a script, ...).
+ */
+export async function prepare(path: string, text: string): Promise<ParsedFile | undefined> {
   const language = languageOf(path, text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n')));
   if (!language) return undefined;
-  // A JS module that reads nothing may still declare the names other files read (`export const KEY = 'X'`).
-  const constantsOnly = language === 'js' && !mayRead(language, text) && text.length <= MAX_CONSTANTS_FILE && NAME_LITERAL.test(text);
+  // A module that reads nothing may still declare the names other files read (`export const KEY = 'X'`).
+  const constantsOnly = (language === 'js' || language === 'go' || language === 'python') && !mayRead(language, text) && text.length <= MAX_CONSTANTS_FILE && NAME_LITERAL.test(text);
   if (!constantsOnly && !mayRead(language, text)) return undefined;
+  const scan = SCANS[language];
+  if (scan) return { path, language, text, scan: await scan(text) };
   if (language !== 'js') return { path, language, text };
   const ast = parseJs(path, text);
   return { path, language, text, js: ast ? jsLearn(ast) : undefined };
 }
 
-/** String constants (`const K = 'X'`, `exports.K = 'X'`) declared by parsed JS files. */
-export function constantsOf(files: readonly ParsedFile[]): Map<string, string> {
-  const all = new Map<string, string>();
-  const clash = new Set<string>();
+/** String constants declared by the parsed files, per language (`const K = 'X'`, `exports.K = 'X'`, `KEY = "X"`, `const Key = "X"`). */
+export type ConstantsByLanguage = Partial<Record<Language, Map<string, string>>>;
+
+/** The string constants of a set of parsed files, per language; a name given two values is dropped. */
+export function constantsOf(files: readonly ParsedFile[]): ConstantsByLanguage {
+  const out: ConstantsByLanguage = {};
+  const clash = new Map<Language, Set<string>>();
   for (const file of files) {
-    if (!file.js) continue;
-    for (const [name, value] of jsConstants(file.js)) {
-      if (all.has(name) && all.get(name) !== value) clash.add(name);
+    const own = file.js ? jsConstants(file.js) : file.scan?.constants;
+    if (!own) continue;
+    const all = (out[file.language] ??= new Map());
+    const clashes = clash.get(file.language) ?? clash.set(file.language, new Set()).get(file.language)!;
+    for (const [name, value] of own) {
+      if (all.has(name) && all.get(name) !== value) clashes.add(name);
       all.set(name, value);
     }
   }
-  for (const name of clash) all.delete(name);
-  return all;
+  for (const [language, names] of clash) for (const name of names) out[language]!.delete(name);
+  return out;
 }
 
 /** Every environment read a file makes, by language. */
-export function readsOf(file: ParsedFile, constants: ReadonlyMap<string, string> = new Map()): Hit[] {
+export function readsOf(file: ParsedFile, constants: ConstantsByLanguage = {}): Hit[] {
   const { path, text } = file;
+  if (file.scan) return resolveReads(file.scan, constants[file.language]);
   switch (file.language) {
     case 'js':
-      return file.js ? jsReads(file.js, constants) : lineReads(path, text);
-    case 'python':
-      return pythonReads(text);
-    case 'go':
-      return goReads(text);
-    case 'shell':
-      return shellReads(text);
+      return file.js ? jsReads(file.js, constants.js ?? new Map()) : lineReads(path, text);
     case 'compose':
     case 'workflow':
       return yamlEnvHits(path, text);

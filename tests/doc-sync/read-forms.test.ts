@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { constantsOf, languageOf, prepare, readsOf } from '../../modules/doc-sync/reads.ts';
 
 /** Names a file reads, found the way the doc synchronizer finds them (constants shared across files). */
-function reads(path: string, text: string, others: Record<string, string> = {}): string[] {
-  const file = prepare(path, text);
+async function reads(path: string, text: string, others: Record<string, string> = {}): Promise<string[]> {
+  const file = await prepare(path, text);
   if (!file) return [];
-  const all = [file, ...Object.entries(others).map(([p, t]) => prepare(p, t)).filter((f) => f !== undefined)];
+  const all = [file, ...(await Promise.all(Object.entries(others).map(([p, t]) => prepare(p, t)))).filter((f) => f !== undefined)];
   return [...new Set(readsOf(file, constantsOf(all)).map((h) => h.name))].sort();
 }
 
@@ -54,20 +54,20 @@ const JS_NEGATIVE: Array<[string, string, string]> = [
 ];
 
 describe('JS/TS read forms (parsed)', () => {
-  it.each(JS_POSITIVE)('reads %s', (_, path, text, expected) => {
+  it.each(JS_POSITIVE)('reads %s', async (_, path, text, expected) => {
     const others: Record<string, string> = path === 'a.ts' ? { 'keys.ts': "export const KEY = 'A_IMPORTED';" } : {};
-    expect(reads(path, text, others)).toEqual(expected);
+    expect(await reads(path, text, others)).toEqual(expected);
   });
-  it.each(JS_NEGATIVE)('does not read %s', (_, path, text) => {
-    expect(reads(path, text)).toEqual([]);
+  it.each(JS_NEGATIVE)('does not read %s', async (_, path, text) => {
+    expect(await reads(path, text)).toEqual([]);
   });
-  it('gives the line of each read', () => {
-    const file = prepare('a.ts', 'const a = 1;\n\nconst {\n  L_ONE,\n} = process.env;\nuse(process.env.L_TWO);\n')!;
+  it('gives the line of each read', async () => {
+    const file = (await prepare('a.ts', 'const a = 1;\n\nconst {\n  L_ONE,\n} = process.env;\nuse(process.env.L_TWO);\n'))!;
     expect(readsOf(file).map((h) => [h.name, h.line])).toEqual([['L_ONE', 4], ['L_TWO', 6]]);
   });
 });
 
-const OTHER_POSITIVE: Array<[string, string, string, string[]]> = [
+const OTHER_POSITIVE: Array<[string, string, string, string[], Record<string, string>?]> = [
   ['Python os.environ[...]', 'app.py', 'import os\nx = os.environ["P_INDEX"]\n', ['P_INDEX']],
   ['Python .get / .setdefault / .pop', 'app.py', "os.environ.get('P_GET')\nos.environ.setdefault('P_SET', '1')\nos.environ.pop('P_POP', None)\n", ['P_GET', 'P_POP', 'P_SET']],
   ['Python os.getenv', 'app.py', 'os.getenv("P_GETENV")\n', ['P_GETENV']],
@@ -80,6 +80,18 @@ const OTHER_POSITIVE: Array<[string, string, string, string[]]> = [
   ['shell by env bash shebang', 'scripts/release', '#!/usr/bin/env bash\necho "$S_ENV_BASH"\n', ['S_ENV_BASH']],
   ['shell: read before it is assigned', 'run.sh', '[ -z "$S_INPUT" ] && S_INPUT=default\nS_SELF="${S_SELF:-x}"\necho "$S_INPUT"\n', ['S_INPUT', 'S_SELF']],
   ['Go os.Getenv / os.LookupEnv', 'main.go', 'package main\nfunc main() { os.Getenv("G_A"); os.LookupEnv("G_B") }\n', ['G_A', 'G_B']],
+  ['Python import os as o, a call over several lines', 'app.py', 'import os as o\nx = o.environ.get(\n    "P_MULTI",\n    "d",\n)\ny = o.getenv(\n  \'P_MULTI_GETENV\')\n', ['P_MULTI', 'P_MULTI_GETENV']],
+  ['Python a module constant as the key', 'app.py', 'import os\nKEY = "P_KEY_CONST"\nos.environ.get(KEY)\nos.environ[KEY]\n', ['P_KEY_CONST']],
+  ['Python a constant from another changed module', 'app.py', 'import os\nfrom .settings import KEY\nos.getenv(KEY)\n', ['P_SHARED_CONST'], { 'settings.py': 'KEY = "P_SHARED_CONST"\n' }],
+  ['Python += reads before it writes, f-string interpolation reads', 'app.py', "import os\nos.environ['P_AUG'] += ':x'\nmsg = f\"{os.environ['P_FSTRING']}\"\n", ['P_AUG', 'P_FSTRING']],
+  ['Python alias of an alias, "not in"', 'app.py', 'import os\nenv = os.environ\nE = env\nif "P_NOT_IN" not in E: E.get("P_ALIAS2")\n', ['P_ALIAS2', 'P_NOT_IN']],
+  ['Go import alias, dot import, multi-line call', 'main.go', 'package main\nimport (\n  o "os"\n)\nfunc main() {\n  o.Getenv(\n    "G_ALIAS",\n  )\n}\n', ['G_ALIAS']],
+  ['Go a const as the key, a grouped const, a raw string', 'main.go', 'package main\nimport "os"\nconst (\n  envKey = "G_CONST"\n  other  = `G_RAW`\n)\nfunc main() { os.Getenv(envKey); os.LookupEnv(other) }\n', ['G_CONST', 'G_RAW']],
+  ['Go a const from another changed file, syscall.Getenv, os.ExpandEnv', 'cmd/main.go', 'package main\nimport ("os"; "syscall"; "example.com/x/config")\nfunc main() { os.Getenv(config.EnvToken); syscall.Getenv("G_SYSCALL"); os.ExpandEnv("$G_EXP_A:${G_EXP_B}") }\n', ['G_EXP_A', 'G_EXP_B', 'G_PKG_CONST', 'G_SYSCALL'], { 'config/config.go': 'package config\nconst EnvToken = "G_PKG_CONST"\n' }],
+  ['shell ${X:=d} reads then assigns, ${#X}, ${X[@]}, $(( X + 1 ))', 'run.sh', ': "${S_ASSIGN_DEFAULT:=d}"\necho "$S_ASSIGN_DEFAULT" ${#S_LEN} "${S_ARR[@]}" $(( S_ARITH + 1 ))\n', ['S_ARITH', 'S_ARR', 'S_ASSIGN_DEFAULT', 'S_LEN']],
+  ['shell X=1 cmd sets X for that command only', 'run.sh', 'S_PREFIX=1 make\necho "$S_PREFIX"\n', ['S_PREFIX']],
+  ['shell an unquoted here-document expands', 'run.sh', 'cat <<EOF\n$S_HEREDOC\nEOF\n', ['S_HEREDOC']],
+  ['shell a read inside a function defined before the assignment', 'run.sh', 'f() { echo "$S_IN_FN"; }\nf\n', ['S_IN_FN']],
   ['Dockerfile ENV and ARG', 'Dockerfile', 'ARG D_ARG\nFROM x\nENV D_ENV=1 D_TWO=2\n', ['D_ARG', 'D_ENV', 'D_TWO']],
   ['compose environment map', 'compose.yaml', 'services:\n  a:\n    environment:\n      C_MAP: "1"\n', ['C_MAP']],
   ['compose environment list', 'docker-compose.yml', 'services:\n  a:\n    environment:\n      - C_LIST=1\n      - C_BARE\n', ['C_BARE', 'C_LIST']],
@@ -91,16 +103,20 @@ const OTHER_NEGATIVE: Array<[string, string, string]> = [
   ['Python writes', 'app.py', "os.environ['N_WRITE'] = '1'\n"],
   ['shell: a name the script only assigns, builtins, single quotes, comments', 'run.sh', "S_OWN=1\necho \"$S_OWN\" \"$HOME\" '$N_SINGLE'\n# echo $N_COMMENT\nfor S_ITEM in a; do echo \"$S_ITEM\"; done\n"],
   ['a file with no shebang and no extension', 'LICENSE', 'echo $N_NOT_A_SCRIPT process.env.N_NOT_JS\n'],
+  ['Python del, a tuple target, a for target, an f-string key, bytes', 'app.py', "import os\ndel os.environ['N_DEL']\nos.environ['N_TUPLE'], x = 1, 2\nos.getenv(f'N_F')\nos.getenv(b'N_BYTES')\n"],
+  ['Python a key that is not a constant of the module', 'app.py', 'import os\ndef f(key):\n    return os.getenv(key)\n'],
+  ['shell a quoted here-document, ${!X}, local, read, export of an assigned name', 'run.sh', "cat <<'EOF'\n$N_QUOTED_HEREDOC\nEOF\nf() { local N_LOCAL; echo \"$N_LOCAL\"; }\nread -r -p 'name? ' N_READ\necho \"$N_READ\" \"${!N_INDIRECT}\"\nN_EXPORTED=1\nexport N_EXPORTED\necho $N_EXPORTED\n"],
+  ['Go os.Setenv, a local function named Getenv, a non-constant key', 'main.go', 'package main\nimport "os"\nfunc Getenv(k string) string { return "" }\nfunc main(k string) { os.Setenv("N_SET", "1"); Getenv("N_LOCAL_FN"); os.Getenv(k) }\n'],
   ['Go strings and comments', 'main.go', 'package main\n// os.Getenv("N_GO_COMMENT")\nvar s = `os.Getenv("N_GO_RAW")`\n'],
   ['workflow ${{ secrets.X }} and ${{ vars.X }}', '.github/workflows/ci.yml', 'on: push\njobs:\n  a:\n    steps:\n      - run: echo ${{ secrets.N_SECRET }} ${{ vars.N_VAR }}\n'],
 ];
 
 describe('other languages', () => {
-  it.each(OTHER_POSITIVE)('reads %s', (_, path, text, expected) => {
-    expect(reads(path, text)).toEqual(expected);
+  it.each(OTHER_POSITIVE)('reads %s', async (_, path, text, expected, others) => {
+    expect(await reads(path, text, others)).toEqual(expected);
   });
-  it.each(OTHER_NEGATIVE)('does not read %s', (_, path, text) => {
-    expect(reads(path, text)).toEqual([]);
+  it.each(OTHER_NEGATIVE)('does not read %s', async (_, path, text) => {
+    expect(await reads(path, text)).toEqual([]);
   });
   it('chooses the language from the name, else from the shebang', () => {
     expect(languageOf('x/run', '#!/bin/bash')).toBe('shell');

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -206,6 +206,11 @@ describe('action.yml', () => {
     execFileSync('npm', ['run', 'build:action', '--silent'], { stdio: 'ignore' });
     const work = mkdtempSync(join(tmpdir(), 'dg-action-'));
     execFileSync(process.execPath, ['bin/driftguard.js', 'demo', '--dir', join(work, 'repo')], { stdio: 'ignore' });
+    // A shell script on the PR branch: its grammar (WebAssembly) must ship with the bundle.
+    mkdirSync(join(work, 'repo', 'scripts'));
+    writeFileSync(join(work, 'repo', 'scripts', 'deploy'), '#!/bin/sh\nexec ./serve --region "${DEPLOY_REGION:-eu}"\n');
+    execFileSync('git', ['-C', join(work, 'repo'), 'add', 'scripts/deploy'], { stdio: 'ignore' });
+    execFileSync('git', ['-C', join(work, 'repo'), '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'deploy script'], { stdio: 'ignore' });
     const output = join(work, 'output');
     writeFileSync(output, '');
     const run = spawnSync(process.execPath, [join(process.cwd(), action.runs.main)], {
@@ -214,6 +219,7 @@ describe('action.yml', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stdout.toString()).toContain('RETRY_BUDGET_MS');
+    expect(run.stdout.toString()).toContain('DEPLOY_REGION');
     expect(readFileSync(output, 'utf8')).toBe('verdict=blocked\nexit-code=1\n');
   });
 });
