@@ -108,4 +108,15 @@ describe('janitor on Azure resource groups and GCS buckets', () => {
     expect([...gcs.buckets.keys()].sort()).toEqual(['dg-fresh', 'dg-other-project', 'dg-retained']);
     expect(azure.groups.get(OTHER_SUB)!.has('dg-elsewhere')).toBe(true);
   });
+
+  it('an expired Requester Pays bucket is emptied and deleted: every call names the allowlisted project to bill', async () => {
+    gcs.add({ name: 'dg-payer', project: 'dg-sandbox-1', location: 'EU', timeCreated: '2026-11-01T00:00:00.000Z', labels: { 'dg-ttl': '24h' }, requesterPays: true }, { 'a.txt': 2, 'b.txt': 1 });
+    gcs.add({ name: 'dg-payer-fresh', project: 'dg-sandbox-1', location: 'EU', timeCreated: '2026-11-25T11:00:00.000Z', labels: {}, requesterPays: true });
+    const gcpOnly = policy().replace(/      azure:\n        subscriptions: \[.*\]\n/, '');
+    const result = await runJanitor(gcpOnly, { now: NOW, clouds: clouds() });
+    expect(result.exitCode, JSON.stringify(janitorStep(result).outcome.findings)).toBe(0);
+    expect([...gcs.buckets.keys()]).toEqual(['dg-payer-fresh']);
+    expect(gcs.requests.length).toBeGreaterThan(4);
+    expect(gcs.requests.filter((r) => new URL(r.url, 'http://x').searchParams.get('userProject') !== 'dg-sandbox-1')).toEqual([]);
+  });
 });

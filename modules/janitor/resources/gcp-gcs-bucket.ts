@@ -22,10 +22,15 @@ interface BucketMetadata {
 /**
  * GCS buckets: labels (lowercase, so markers use the same alphabet), timeCreated, every object
  * generation deleted before the bucket. A retention policy is never removed: the bucket is
- * reported, not forced.
+ * reported, not forced. Every call names the allowlisted project as the one to bill
+ * (`userProject`): a Requester Pays bucket answers 400 to any call without it, so an expired one
+ * could never be read or deleted. timeCreated never changes over a bucket's life (an update sets
+ * `updated`), so it is a bucket's real age.
  */
 export function gcsBuckets(target: GcsTarget): ResourceHandler {
   const { storage, project } = target;
+  // The bucket object adds userProject to its own calls and to those of its files.
+  const bucketOf = (name: string) => storage.bucket(name, { userProject: project });
   const call = <T>(fn: () => Promise<T>) => withRetry(fn, { retries: 5, minDelayMs: 200, maxDelayMs: 8000, maxElapsedMs: 120_000 });
   const toResource = (m: BucketMetadata): Resource => ({
     provider: 'gcp',
@@ -41,12 +46,12 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
     type: 'gcs_bucket',
     provider: 'gcp',
     async list() {
-      const [buckets] = await call(() => storage.getBuckets({ project, autoPaginate: true }));
+      const [buckets] = await call(() => storage.getBuckets({ project, userProject: project, autoPaginate: true }));
       return { resources: buckets.map((b) => toResource(b.metadata as BucketMetadata)), skipped: [] };
     },
     async get(resource) {
       try {
-        const [metadata] = await call(() => storage.bucket(resource.id).getMetadata());
+        const [metadata] = await call(() => bucketOf(resource.id).getMetadata());
         return toResource(metadata as BucketMetadata);
       } catch (err) {
         if (statusOf(err) === 404) return undefined;
@@ -54,7 +59,7 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
       }
     },
     async delete(resource, progress) {
-      const bucket = storage.bucket(resource.id);
+      const bucket = bucketOf(resource.id);
       try {
         const [metadata] = await call(() => bucket.getMetadata());
         if ((metadata as BucketMetadata).retentionPolicy) return { status: 'refused', reason: 'a retention policy is set; DriftGuard never removes it' };

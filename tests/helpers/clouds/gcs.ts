@@ -8,6 +8,8 @@ export interface GcsBucket {
   timeCreated: string;
   labels: Record<string, string>;
   retentionPolicy?: { retentionPeriod: string };
+  /** Requester Pays: every call on the bucket or its objects must name a project to bill (userProject), or GCS answers 400. */
+  requesterPays?: boolean;
   /** Object generations (name -> generations). */
   objects: Map<string, string[]>;
 }
@@ -59,7 +61,11 @@ export class GcsServer {
         const slice = rest.slice(0, size);
         return { items: slice, ...(rest.length > size ? { nextPageToken: key(slice[slice.length - 1]!) } : {}) };
       };
-      const meta = (b: GcsBucket) => ({ kind: 'storage#bucket', id: b.name, name: b.name, projectNumber: '123', location: b.location, timeCreated: b.timeCreated, labels: b.labels, ...(b.retentionPolicy ? { retentionPolicy: b.retentionPolicy } : {}) });
+      const meta = (b: GcsBucket) => ({ kind: 'storage#bucket', id: b.name, name: b.name, projectNumber: '123', location: b.location, timeCreated: b.timeCreated, labels: b.labels, ...(b.retentionPolicy ? { retentionPolicy: b.retentionPolicy } : {}), ...(b.requesterPays ? { billing: { requesterPays: true } } : {}) });
+      // GCS's answer to a call on a Requester Pays bucket that names no billing project.
+      const unbilled = (b: GcsBucket | undefined) => Boolean(b?.requesterPays && !url.searchParams.get('userProject'));
+      const bucketOf = /^\/b\/([^/]+)/.exec(path);
+      if (bucketOf && unbilled(this.buckets.get(decodeURIComponent(bucketOf[1]!)))) return gError(400, 'Bucket is a requester pays bucket but no user project provided.', 'required');
       if (path === '/b' && req.method === 'GET') {
         const project = url.searchParams.get('project');
         return send(200, { kind: 'storage#buckets', ...page([...this.buckets.values()].filter((b) => b.project === project).map(meta)) });
