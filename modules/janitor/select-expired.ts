@@ -86,14 +86,17 @@ export function eligibility(resource: Resource, policy: EligibilityPolicy, now: 
   // With both, the reason names the one used and why the other was not.
   let createdText = created?.toISOString() ?? '';
   let createdNote = '';
+  const providerTime = resource.createdFrom ?? "the provider's creation time";
   if (resource.createdAt && markerCreated && resource.createdAt.getTime() !== markerCreated.getTime()) {
     if (resource.createdAt > markerCreated) {
-      createdText += ", the provider's creation time,";
-      createdNote = `; dg-created-at ${markerCreated.toISOString()} not used: the provider's creation time is later`;
+      createdText += `, ${providerTime},`;
+      createdNote = `; dg-created-at ${markerCreated.toISOString()} not used: ${providerTime} is later`;
     } else {
       createdText += ', the dg-created-at marker,';
-      createdNote = `; the provider's creation time ${resource.createdAt.toISOString()} is earlier`;
+      createdNote = `; ${providerTime} ${resource.createdAt.toISOString()} is earlier`;
     }
+  } else if (resource.createdAt && resource.createdFrom && created === resource.createdAt) {
+    createdText += `, ${resource.createdFrom},`;
   }
 
   let expiresAt: Date;

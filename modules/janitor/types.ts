@@ -15,6 +15,8 @@ export interface Resource {
   region: string;
   /** The provider's own creation time, when it has one. */
   createdAt?: Date;
+  /** Which of the provider's times `createdAt` is, when it has several (EC2: LaunchTime or an attach time). */
+  createdFrom?: string;
   tags?: Record<string, string>;
   /** Why the tags could not be read (AccessDenied, ...). */
   tagsError?: string;

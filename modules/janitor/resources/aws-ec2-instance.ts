@@ -14,7 +14,33 @@ export interface Ec2Target {
 }
 
 /**
- * EC2 instances: named by their Name tag, aged by LaunchTime, terminated one call each (EC2's
+ * An instance's real age. LaunchTime is the time of the last start, so a stop and start resets
+ * it; the root EBS volume's and the primary network interface's (device index 0) attach times are
+ * set once, when the instance is launched, and survive restarts. The oldest of the three is used,
+ * and `from` names which it was (and, when LaunchTime is later, that it was reset).
+ * Times in the future or unreadable are ignored; undefined when none is readable.
+ */
+export function instanceAge(i: Instance): { at: Date; from: string } | undefined {
+  const valid = (d: Date | undefined): d is Date => d instanceof Date && !Number.isNaN(d.getTime());
+  const root = i.RootDeviceName ? i.BlockDeviceMappings?.find((b) => b.DeviceName === i.RootDeviceName)?.Ebs?.AttachTime : undefined;
+  const eni = i.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0)?.Attachment?.AttachTime;
+  // LaunchTime first: with equal times, the reason names it.
+  const candidates = [
+    { at: i.LaunchTime, from: 'LaunchTime' },
+    { at: root, from: "the root volume's attach time" },
+    { at: eni, from: "the primary network interface's attach time" },
+  ].filter((c): c is { at: Date; from: string } => valid(c.at));
+  if (candidates.length === 0) return undefined;
+  const oldest = candidates.reduce((a, b) => (b.at.getTime() < a.at.getTime() ? b : a));
+  const launch = valid(i.LaunchTime) ? i.LaunchTime : undefined;
+  // A minute of slack: the attachments are stamped a moment after the launch itself.
+  const reset = launch && oldest.from !== 'LaunchTime' && launch.getTime() - oldest.at.getTime() > 60_000;
+  return { at: oldest.at, from: reset ? `${oldest.from} (LaunchTime ${launch.toISOString()} is later: reset by a stop and start)` : oldest.from };
+}
+
+/**
+ * EC2 instances: named by their Name tag, aged by the oldest of LaunchTime and the root volume's
+ * and primary network interface's attach times (see instanceAge), terminated one call each (EC2's
  * throttling answers go through the retry helper). Termination protection is never switched off.
  */
 export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> {
@@ -24,7 +50,8 @@ export async function ec2Instances(target: Ec2Target): Promise<ResourceHandler> 
 
   const toResource = (i: Instance): Resource => {
     const tags = Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-    return { provider: 'aws', type: 'ec2_instance', id: i.InstanceId!, name: tags.Name ?? '', account, region, ...(i.LaunchTime ? { createdAt: i.LaunchTime } : {}), tags };
+    const age = instanceAge(i);
+    return { provider: 'aws', type: 'ec2_instance', id: i.InstanceId!, name: tags.Name ?? '', account, region, ...(age ? { createdAt: age.at, createdFrom: age.from } : {}), tags };
   };
 
   /** Live instances: all, those ids (NotFound when one is unknown), or those among `among` (never NotFound). */
