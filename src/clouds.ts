@@ -3,15 +3,18 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { Storage } from '@google-cloud/storage';
-import { oidcAvailable } from './auth/oidc-env.ts';
+import { awsRoleFor, oidcAvailable, oidcRequired } from './auth/oidc-env.ts';
 import type { Deps } from './deps.ts';
+import { DriftGuardError } from './errors.ts';
 import type { AuthSettings } from './policy/schema.ts';
 import { durationMs } from './policy/types.ts';
 import { withRetry } from './retry.ts';
 
 /**
- * Cloud SDK clients, built on first use. Inside GitHub Actions with OIDC set up they run on
- * short-lived credentials from the job's token; elsewhere on each cloud's standard chain. Each
+ * Cloud SDK clients, built on first use. Where OIDC is required (inside GitHub Actions unless
+ * `auth.require_oidc: never`, everywhere with `always`) they run only on short-lived credentials
+ * from the job's token, or fail with DriftGuardError `auth_refused`; elsewhere on each cloud's
+ * standard chain (a role is still assumed with OIDC when a token is there). Each
  * SDK's own retries are off: every call goes through DriftGuard's one retry helper instead.
  */
 export interface CloudClients {
@@ -25,14 +28,38 @@ export interface CloudClients {
 
 const DEFAULT_AUTH: AuthSettings = { require_oidc: 'auto', aws: { roles: {}, session_duration: '15m' }, azure: {}, gcp: {} };
 
+/**
+ * Where the AWS default chain would have looked besides keys: named in the refusal so the user
+ * sees what DriftGuard declined to use.
+ */
+function ambientAws(env: Deps['env']): string {
+  const places = ['AWS_ACCESS_KEY_ID', '~/.aws/credentials and ~/.aws/config', 'credential_process'];
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) places.push(`the container credentials endpoint (${env.AWS_CONTAINER_CREDENTIALS_FULL_URI ? 'AWS_CONTAINER_CREDENTIALS_FULL_URI' : 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'})`);
+  if (env.AWS_EC2_METADATA_DISABLED !== 'true') places.push('instance metadata');
+  return places.join(', ');
+}
+
 export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUTH): CloudClients {
   const oidc = oidcAvailable(deps.env);
+  // Where OIDC is required, every client gets credentials from the exchange or a refusal: never
+  // undefined, which would let the SDK fall back to its default chain (keys, profiles, process
+  // credentials, container or instance metadata).
+  const required = oidcRequired(deps.env, auth);
   const providers = new Map<string, AwsCredentialIdentityProvider>();
+  const refuse = (message: string) => new DriftGuardError('auth_refused', message);
+  const inside = deps.env.GITHUB_ACTIONS === 'true' ? 'inside GitHub Actions' : 'with auth.require_oidc: always';
 
-  /** The role for an account: per-account map, then AWS_ROLE_TO_ASSUME, then the policy's role. */
   const awsCredentials = async (region: string, account?: string): Promise<AwsCredentialIdentityProvider | undefined> => {
-    const role = (account ? auth.aws.roles[account] : undefined) ?? deps.env.AWS_ROLE_TO_ASSUME ?? auth.aws.role_arn;
-    if (!oidc || !role) return undefined;
+    const role = awsRoleFor(deps.env, auth, account);
+    if (!role) {
+      if (!required) return undefined;
+      const { SETUP } = await import('./auth/require-oidc.ts');
+      const error = refuse(`no AWS role to assume${account ? ` for account ${account}` : ''}: ${inside} AWS credentials come only from the OIDC exchange, never from ${ambientAws(deps.env)}; ${SETUP.aws}`);
+      return async () => {
+        throw error;
+      };
+    }
+    if (!oidc && !required) return undefined;
     let provider = providers.get(role);
     if (!provider) {
       const { webIdentityCredentials, sessionName } = await import('./auth/aws.ts');
@@ -71,7 +98,12 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
     async azureResources({ subscription, endpoint }) {
       const { ResourceManagementClient } = await import('@azure/arm-resources');
       let credential;
-      if (oidc && deps.env.AZURE_CLIENT_ID && deps.env.AZURE_TENANT_ID) {
+      const federation = Boolean(deps.env.AZURE_CLIENT_ID && deps.env.AZURE_TENANT_ID);
+      if (required && !federation) {
+        const { SETUP } = await import('./auth/require-oidc.ts');
+        throw refuse(`Azure is not set up for OIDC: ${inside} Azure credentials come only from the OIDC exchange, never from a client secret, certificate, managed identity or an Azure CLI login; ${SETUP.azure}`);
+      }
+      if ((oidc || required) && federation) {
         const { federatedAzureCredential } = await import('./auth/azure.ts');
         credential = await federatedAzureCredential(deps, auth.azure.authority_host ? { authorityHost: auth.azure.authority_host } : {});
       } else {
@@ -82,7 +114,12 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
     },
     async gcs({ project, endpoint }) {
       const { Storage } = await import('@google-cloud/storage');
-      const federated = oidc && deps.env.GCP_WORKLOAD_IDENTITY_PROVIDER && deps.env.GCP_SERVICE_ACCOUNT;
+      const federation = Boolean(deps.env.GCP_WORKLOAD_IDENTITY_PROVIDER && deps.env.GCP_SERVICE_ACCOUNT);
+      if (required && !federation) {
+        const { SETUP } = await import('./auth/require-oidc.ts');
+        throw refuse(`GCP is not set up for OIDC: ${inside} Google credentials come only from the OIDC exchange, never from a key file, application default credentials or the metadata server; ${SETUP.gcp}`);
+      }
+      const federated = (oidc || required) && federation;
       const authClient = federated
         ? await (await import('./auth/gcp.ts')).federatedGoogleAuth(deps, { tokenUrl: auth.gcp.token_url, iamCredentialsUrl: auth.gcp.iam_credentials_url })
         : undefined;

@@ -118,7 +118,7 @@ export default async function run(args: ParsedArgs): Promise<number> {
   const requireOidc = loaded.policy.auth.require_oidc === 'always' || (loaded.policy.auth.require_oidc === 'auto' && inActions);
   if (requireOidc && steps.some((id) => REGISTRY.get(id)?.cloud)) {
     const { refuseStaticCredentials } = await import('../auth/require-oidc.ts');
-    refuseStaticCredentials(env);
+    refuseStaticCredentials(env, loaded.policy.auth);
   }
   const { defaultCloudClients } = await import('../clouds.ts');
   deps.clouds = defaultCloudClients(deps, loaded.policy.auth);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
+import { parseDuration } from '../duration.ts';
 import { CommonModuleConfig, Duration, LogLevel } from './types.ts';
 
 export const POLICY_VERSION = 1;
@@ -31,7 +32,31 @@ export const OverrideSettings = z
   .describe('The /driftguard override command.');
 export type OverrideSettings = z.infer<typeof OverrideSettings>;
 
-const RoleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'expected an IAM role ARN such as "arn:aws:iam::111111111111:role/driftguard"' });
+// IAM: a role name is 1 to 64 characters of [\w+=,.@-], after an optional path of up to 512.
+const RoleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: 'expected an IAM role ARN such as "arn:aws:iam::111111111111:role/driftguard"', abort: true })
+  .refine((arn) => {
+    const [, ...rest] = arn.split(':role/');
+    const full = rest.join(':role/');
+    const name = full.slice(full.lastIndexOf('/') + 1);
+    return name.length >= 1 && name.length <= 64 && full.length - name.length <= 512;
+  }, { error: (iss) => `expected an IAM role name of 1 to 64 characters (after a path of at most 512), got ${JSON.stringify(iss.input)}` });
+
+/** What STS AssumeRoleWithWebIdentity accepts as DurationSeconds: 900 to 43200 seconds. */
+export const SESSION_DURATION_BOUNDS = { minMs: 15 * 60_000, maxMs: 12 * 3_600_000 } as const;
+
+const SessionDuration = Duration.refine(
+  (text) => {
+    const ms = parseDuration(text);
+    // Not a duration at all: Duration's own message says so.
+    return ms === undefined || (ms >= SESSION_DURATION_BOUNDS.minMs && ms <= SESSION_DURATION_BOUNDS.maxMs);
+  },
+  { error: (iss) => `expected a duration from 15m to 12h (STS AssumeRoleWithWebIdentity accepts 900 to 43200 seconds; the role's own maximum session duration may be lower), got ${JSON.stringify(iss.input)}` },
+);
+
+/** An https URL: MSAL refuses an authority over plain http (authority_uri_insecure). */
+const HttpsUrl = z.url({ protocol: /^https$/, error: (iss) => `expected an https URL (Entra ID authorities are https only), got ${JSON.stringify(iss.input)}` });
 
 export const AuthSettings = z
   .strictObject({
@@ -40,11 +65,11 @@ export const AuthSettings = z
       .strictObject({
         role_arn: RoleArn.optional().describe('Role assumed with the GitHub OIDC token (AWS_ROLE_TO_ASSUME overrides it).'),
         roles: z.record(z.string().regex(/^\d{12}$/), RoleArn).default({}).describe('Per-account roles for multi-account runs.'),
-        session_duration: Duration.default('15m'),
+        session_duration: SessionDuration.default('15m'),
         sts_endpoint: z.string().url().optional(),
       })
       .prefault({}),
-    azure: z.strictObject({ authority_host: z.string().url().optional() }).prefault({}),
+    azure: z.strictObject({ authority_host: HttpsUrl.optional() }).prefault({}),
     gcp: z.strictObject({ token_url: z.string().url().optional(), iam_credentials_url: z.string().url().optional() }).prefault({}),
   })
   .describe('Cloud authentication: short-lived credentials from the GitHub OIDC token.');
