@@ -5,7 +5,8 @@
 //  (b) requests per bucket of a live run at 200 and at 2,000 buckets;
 //  (c) a dry-run plan over 10,000 buckets, in a process of its own: wall time, requests per
 //      bucket, peak RSS.
-// Prints one JSON line. `node janitor.mjs plan URL` is the child of (c).
+// Prints one JSON line, with the requests of (a) by operation per expired bucket.
+// `node janitor.mjs plan URL` is the child of (c); BENCH_JANITOR=a runs (a) alone.
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +98,10 @@ for (let i = 0; ; i++) {
 const client = clientFor(url);
 const note = (text: string) => process.stderr.write(`janitor bench: ${text}\n`);
 const served = async () => Number(await (await fetch(`${url}/__requests`)).text());
+const operations = async () => (await (await fetch(`${url}/__operations`)).json()) as Record<string, number>;
+/** Requests by operation between two snapshots, per expired bucket. */
+const perBucketOps = (before: Record<string, number>, after: Record<string, number>, buckets: number) =>
+  Object.fromEntries(Object.entries(after).map(([op, n]) => [op, (n - (before[op] ?? 0)) / buckets]).filter(([, n]) => (n as number) > 0).sort((a, b) => (b[1] as number) - (a[1] as number)));
 const reset = async () => void (await fetch(`${url}/moto-api/reset`, { method: 'POST' }));
 
 /** Buckets, tags and objects created straight in moto's backend: setting up is not what is measured. */
@@ -126,28 +131,39 @@ async function rawLoop(expired: readonly string[]): Promise<void> {
 const EXPIRED = 200;
 const PROTECTED = 50;
 const rounds: Array<{ janitorMs: number; rawMs: number }> = [];
+let janitorOps: Record<string, number> = {};
+let rawOps: Record<string, number> = {};
 for (let round = 0; round < 2; round++) {
   note(`(a) round ${round + 1} of 2`);
   const expired = names('dg-exp-', EXPIRED);
   await reset();
   await seed(expired, () => ({ 'dg-expires-at': PAST }), 5);
   await seed(names('dg-keep-', PROTECTED), () => ({ 'dg-expires-at': PAST, Protected: 'true' }), 1);
+  let ops = await operations();
   let started = performance.now();
   const result = await janitor(policy(url, { dryRun: false, maxDeletions: EXPIRED, concurrency: 16 }));
   const janitorMs = performance.now() - started;
+  janitorOps = perBucketOps(ops, await operations(), EXPIRED);
   if (result.exitCode !== 0 || (await remaining()) !== PROTECTED) throw new Error(`janitor run: exit ${result.exitCode}, ${await remaining()} buckets left`);
 
   await reset();
   await seed(expired, () => ({ 'dg-expires-at': PAST }), 5);
   await seed(names('dg-keep-', PROTECTED), () => ({ 'dg-expires-at': PAST, Protected: 'true' }), 1);
+  ops = await operations();
   started = performance.now();
   await rawLoop(expired);
   const rawMs = performance.now() - started;
+  rawOps = perBucketOps(ops, await operations(), EXPIRED);
   if ((await remaining()) !== PROTECTED) throw new Error('raw loop left buckets behind');
   rounds.push({ janitorMs, rawMs });
 }
 const janitorMs = Math.min(...rounds.map((r) => r.janitorMs));
 const rawMs = Math.min(...rounds.map((r) => r.rawMs));
+if (process.env.BENCH_JANITOR === 'a') {
+  moto.kill('SIGTERM');
+  process.stdout.write(JSON.stringify({ expired: EXPIRED, protected: PROTECTED, objects: 5, janitorMs, rawMs, rounds, janitorOps, rawOps }) + '\n');
+  process.exit(0);
+}
 
 // (b) Requests per bucket of a live run, at two sizes.
 const perBucket: Record<number, number> = {};
@@ -187,6 +203,8 @@ process.stdout.write(
     janitorMs,
     rawMs,
     rounds,
+    janitorOps,
+    rawOps,
     perBucket,
     plan: { buckets: PLANNED, ms: plan.ms, listed: plan.listed, eligible: plan.eligible, requestsPerBucket: planRequests / PLANNED, peakRssMb: plan.peakRssMb },
   }) + '\n',

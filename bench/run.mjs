@@ -1,23 +1,36 @@
 // DriftGuard benchmarks. Every figure is a ratio against a baseline measured in the same run on
-// the same machine, so results compare across machines. Usage: npm run bench [-- --diff-mb N]
+// the same machine, so results compare across machines.
+// Usage: npm run bench [-- --pr-mb N] [--runs N] [--only cold|danger|pr|janitor[,...]]
+//   --pr-mb N   size of the large pull request of section 2, in MiB (default 200; 20 for a quick run)
+//   --runs N    samples per median in section 1 (default 15)
+//   --only ...  run only the named sections (janitor-a: the janitor's (a) alone)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { makePrRepo } from './pr-repo.mjs';
 
 const args = process.argv.slice(2);
-const diffMb = Number(args[args.indexOf('--diff-mb') + 1] ?? NaN) || Number(process.env.BENCH_DIFF_MB ?? 200);
-const runs = Number(process.env.BENCH_RUNS ?? 15);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
+const prMb = Number(option('--pr-mb', process.env.BENCH_PR_MB ?? 200));
+const runs = Number(option('--runs', process.env.BENCH_RUNS ?? 15));
+const only = option('--only', undefined)?.split(',');
+const wanted = (section) => !only || only.includes(section);
+if (!(prMb > 0) || !(runs > 0)) throw new Error('usage: node bench/run.mjs [--pr-mb N] [--runs N] [--only cold,danger,pr,janitor,janitor-a]');
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'driftguard.js');
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 function time(command, argv, options = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const result = spawnSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30, ...options });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ms, status: result.status, stdout: result.stdout?.toString() ?? '' };
+  return { ms, status: result.status, stdout: result.stdout?.toString() ?? '', stderr: result.stderr?.toString() ?? '' };
 }
 
 function median(values) {
@@ -25,15 +38,34 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+function check(label, r, expectStatus, expectOutput) {
+  if (expectStatus !== undefined && r.status !== expectStatus) throw new Error(`${label}: exit ${r.status}, expected ${expectStatus}\n${r.stderr.slice(0, 2000)}`);
+  if (expectOutput && !expectOutput.test(r.stdout)) throw new Error(`${label}: output does not match ${expectOutput}\n${r.stdout.slice(0, 2000)}`);
+}
+
 function measure(label, command, argv, options, expectStatus) {
   time(command, argv, options); // warm the file cache
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const r = time(command, argv, options);
-    if (expectStatus !== undefined && r.status !== expectStatus) throw new Error(`${label}: exit ${r.status}, expected ${expectStatus}`);
+    check(label, r, expectStatus);
     samples.push(r.ms);
   }
   return median(samples);
+}
+
+/** Several commands measured in turns (A B A B ...), so a slow moment of the machine hits all of them alike. */
+function interleaved(commands) {
+  for (const c of commands) check(c.label, time(c.command, c.argv, c.options), c.status, c.output); // warm up, and prove each one finds what it should
+  const samples = commands.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    commands.forEach((c, j) => {
+      const r = time(c.command, c.argv, c.options);
+      check(c.label, r, c.status);
+      samples[j].push(r.ms);
+    });
+  }
+  return samples.map(median);
 }
 
 const report = [];
@@ -42,69 +74,85 @@ function line(text) {
   console.log(text);
 }
 
-// 1. Cold start, as a ratio to the floor of starting Node at all.
-const floor = measure('node -e 0', process.execPath, ['-e', '0']);
-const validate = measure('validate', process.execPath, [cli, 'validate', '--policy', join(root, 'policy.yaml')], {}, 0);
+const checkEnv = { ...process.env, GEMINI_API_KEY: '' };
+const prCheckArgs = [cli, 'run', '--event', 'pr_opened', '--base', 'main', '--dry-run', '--log-level', 'error'];
 const demoDir = join(work, 'repo');
 execFileSync(process.execPath, [cli, 'demo', '--dir', demoDir], { stdio: 'ignore' });
-const prCheck = measure('run pr_opened', process.execPath, [cli, 'run', '--event', 'pr_opened', '--base', 'main', '--dry-run', '--log-level', 'error'], { cwd: demoDir, env: { ...process.env, GEMINI_API_KEY: '' } }, 1);
-line(`cold start (median of ${runs}): node -e 0 ${floor.toFixed(1)} ms`);
-line(`  driftguard validate               ${validate.toFixed(1)} ms  = ${(validate / floor).toFixed(2)}x node (target <= 3x)`);
-line(`  driftguard run pr_opened dry-run  ${prCheck.toFixed(1)} ms  = ${(prCheck / floor).toFixed(2)}x node (target <= 5x)`);
 
-// 2. The doc-sync guard over a large diff, against ripgrep with the same patterns on the same file.
-const diffPath = join(work, 'big.diff');
-await new Promise((resolve, reject) => {
-  const out = createWriteStream(diffPath);
-  out.on('error', reject);
-  let bytes = 0;
-  let file = 0;
-  const target = diffMb * 1024 * 1024;
-  const write = () => {
-    let ok = true;
-    while (bytes < target && ok) {
-      const lines = [`diff --git a/src/mod${file}.ts b/src/mod${file}.ts`, '--- a/src/mod' + file + '.ts', '+++ b/src/mod' + file + '.ts', '@@ -1,2 +1,202 @@', ' import x from "y";'];
-      for (let i = 0; i < 200; i++) {
-        lines.push(i % 50 === 0 ? `+export const v${i} = process.env.SETTING_${file % 1000}_${i} ?? "default";` : `+export function handler${i}(request, response) { return response.send(request.body.value${i}); }`);
-      }
-      lines.push(' export default x;');
-      const chunk = lines.join('\n') + '\n';
-      bytes += chunk.length;
-      file++;
-      ok = out.write(chunk);
-    }
-    if (bytes >= target) out.end(resolve);
-    else out.once('drain', write);
-  };
-  write();
-});
-const size = statSync(diffPath).size / 1024 / 1024;
-const entry = join(work, 'guard.mjs');
-await build({ entryPoints: [join(root, 'bench', 'guard-entry.ts')], outfile: entry, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-const guardRun = time(process.execPath, [entry, diffPath]);
-const guard = JSON.parse(guardRun.stdout);
-line(`doc-sync guard over a ${size.toFixed(0)} MB diff: ${guard.ms.toFixed(0)} ms, ${(size / (guard.ms / 1000)).toFixed(0)} MB/s, ${guard.hits} hits, peak RSS ${guard.maxRssMb.toFixed(0)} MB`);
-const rgPath = spawnSync('rg', ['--version']).status === 0 ? 'rg' : undefined;
-if (rgPath) {
-  const patterns = ['process\\.env\\??\\.[A-Z_][A-Z0-9_]*', 'process\\.env(\\?\\.)?\\[\\s*[\'"`][A-Z_][A-Z0-9_]*', 'import\\.meta\\.env\\??\\.[A-Z_][A-Z0-9_]*', 'Deno\\.env\\.get\\(', 'Bun\\.env'];
-  const rg = time('rg', ['--no-config', '-c', ...patterns.flatMap((p) => ['-e', p]), diffPath]);
-  line(`  ripgrep, same patterns, same file: ${rg.ms.toFixed(0)} ms; guard / rg = ${(guard.ms / rg.ms).toFixed(1)}x (the guard also parses the diff, tracks line numbers and files)`);
-} else {
-  line('  ripgrep not found (apt-get install ripgrep) - ratio skipped');
+// 1. Cold start, as a ratio to the floor of starting Node at all.
+if (wanted('cold')) {
+  const floor = measure('node -e 0', process.execPath, ['-e', '0']);
+  const validate = measure('validate', process.execPath, [cli, 'validate', '--policy', join(root, 'policy.yaml')], {}, 0);
+  const prCheck = measure('run pr_opened', process.execPath, prCheckArgs, { cwd: demoDir, env: checkEnv }, 1);
+  line(`cold start (median of ${runs}): node -e 0 ${floor.toFixed(1)} ms`);
+  line(`  driftguard validate               ${validate.toFixed(1)} ms  = ${(validate / floor).toFixed(2)}x node (target <= 3x)`);
+  line(`  driftguard run pr_opened dry-run  ${prCheck.toFixed(1)} ms  = ${(prCheck / floor).toFixed(2)}x node (target <= 5x)`);
 }
-// 3. The janitor on moto_server (bench/moto-server.py counts the requests it serves): against a
-// raw @aws-sdk/client-s3 loop on the same server, requests per bucket at two sizes, a dry-run plan
-// over 10,000 buckets in a process of its own.
-const janitorEntry = join(root, 'bench', '.out', 'janitor.mjs');
-await build({ entryPoints: [join(root, 'bench', 'janitor-entry.ts')], outfile: janitorEntry, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', packages: 'external',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-const janitorRun = spawnSync(process.execPath, [janitorEntry], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-if (janitorRun.status !== 0) throw new Error('janitor bench failed');
-const jb = JSON.parse(janitorRun.stdout.toString());
-const ratio = jb.rawMs / jb.janitorMs;
-line(`janitor (a): ${jb.expired} expired buckets x ${jb.objects} objects plus ${jb.protected} protected, on moto_server: janitor ${(jb.janitorMs / 1000).toFixed(2)} s, raw client-s3 loop (16 at once, no checks) ${(jb.rawMs / 1000).toFixed(2)} s (best of ${jb.rounds.length})`);
-line(`  janitor throughput / raw loop = ${ratio.toFixed(2)}x (target >= 0.7x)`);
-line(`janitor (b): requests per bucket, live run: ${Object.entries(jb.perBucket).map(([n, r]) => `${Number(r).toFixed(2)} at ${n} buckets`).join(', ')} (target: constant)`);
-line(`janitor (c): dry-run plan over ${jb.plan.buckets} buckets: ${(jb.plan.ms / 1000).toFixed(1)} s, ${jb.plan.requestsPerBucket.toFixed(2)} requests per bucket (target <= 2), peak RSS ${jb.plan.peakRssMb.toFixed(0)} MB (target <= 200 MB), ${jb.plan.listed} listed, ${jb.plan.eligible} eligible`);
-rmSync(work, { recursive: true, force: true });
+
+// 1a. The PR check on the demo repository against `danger local` with a Dangerfile of the same one
+// rule (bench/dangerfile.js), in turns, in the same repository. Danger is started through its own
+// entry point, as npx would after resolving it, so npx's start-up is not counted against it.
+if (wanted('danger')) {
+  const danger = join(root, 'node_modules', 'danger', 'distribution', 'commands', 'danger.js');
+  if (!existsSync(danger)) {
+    line('driftguard vs danger: danger is not installed (npm ci) - skipped');
+  } else {
+    const [dg, dangerMs] = interleaved([
+      { label: 'driftguard run pr_opened', command: process.execPath, argv: prCheckArgs, options: { cwd: demoDir, env: checkEnv }, status: 1, output: /RETRY_BUDGET_MS/ },
+      { label: 'danger local', command: process.execPath, argv: [danger, 'local', '--dangerfile', join(root, 'bench', 'dangerfile.js'), '--base', 'main'], options: { cwd: demoDir }, status: 0, output: /RETRY_BUDGET_MS/ },
+    ]);
+    line(`driftguard vs danger on the demo PR (one rule: new process.env reads not in the *.md docs; median of ${runs}, in turns):`);
+    line(`  driftguard run pr_opened --dry-run ${dg.toFixed(0)} ms, danger local ${dangerMs.toFixed(0)} ms = ${(dg / dangerMs).toFixed(2)}x danger's wall time (target <= 0.35x)`);
+  }
+}
+
+// 2. A pull request of many megabytes of changed JS/TS files in a real git repository: the dry-run
+// PR check's throughput and peak RSS, against `git diff main...feature > /dev/null` as the floor.
+if (wanted('pr')) {
+  const prDir = join(work, 'large-pr');
+  const policyText = readFileSync(join(demoDir, 'policy.yaml'), 'utf8').replace(/^dry_run: .*$/m, 'dry_run: true');
+  const built = await makePrRepo(prDir, prMb, policyText);
+  const mb = built.bytes / 1024 / 1024;
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const rssFile = join(work, 'rss');
+  const run = timeBin
+    ? time(timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...prCheckArgs, '--format', 'json'], { cwd: prDir, env: checkEnv })
+    : time(process.execPath, [...prCheckArgs, '--format', 'json'], { cwd: prDir, env: checkEnv });
+  check('driftguard run pr_opened (large PR)', run, 1);
+  const found = built.undocumented.filter((name) => run.stdout.includes(name)).length;
+  if (found !== built.undocumented.length) throw new Error(`large PR: ${found} of ${built.undocumented.length} undocumented names reported`);
+  const rssMb = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 : NaN;
+  const floorSamples = [];
+  for (let i = 0; i < 3; i++) {
+    const started = process.hrtime.bigint();
+    const r = spawnSync('sh', ['-c', 'git diff main...feature > /dev/null'], { cwd: prDir, stdio: 'ignore' });
+    if (r.status !== 0) throw new Error('git diff main...feature failed');
+    floorSamples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const floor = median(floorSamples);
+  line(`PR check on a ${mb.toFixed(0)} MB pull request (${built.files} changed JS/TS files, 1 in 15 reading the environment, ${built.undocumented.length} new undocumented names, all found):`);
+  line(`  driftguard ${(run.ms / 1000).toFixed(1)} s = ${(mb / (run.ms / 1000)).toFixed(1)} MB/s; git diff main...feature > /dev/null ${(floor / 1000).toFixed(2)} s = ${(mb / (floor / 1000)).toFixed(0)} MB/s; driftguard / git diff = ${(run.ms / floor).toFixed(1)}x`);
+  line(`  peak RSS ${timeBin ? `${rssMb.toFixed(0)} MB (largest process of the run, /usr/bin/time)` : 'not measured (/usr/bin/time missing)'} (target <= 200 MB)`);
+}
+
+if (wanted('janitor') || wanted('janitor-a')) {
+  // 3. The janitor on moto_server (bench/moto-server.py counts the requests it serves): against a
+  // raw @aws-sdk/client-s3 loop on the same server, requests per bucket at two sizes, a dry-run plan
+  // over 10,000 buckets in a process of its own.
+  const janitorEntry = join(root, 'bench', '.out', 'janitor.mjs');
+  await build({ entryPoints: [join(root, 'bench', 'janitor-entry.ts')], outfile: janitorEntry, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', packages: 'external',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  const janitorRun = spawnSync(process.execPath, [janitorEntry], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(only?.includes('janitor-a') ? { BENCH_JANITOR: 'a' } : {}) } });
+  if (janitorRun.status !== 0) throw new Error('janitor bench failed');
+  const jb = JSON.parse(janitorRun.stdout.toString());
+  const ratio = jb.rawMs / jb.janitorMs;
+  line(`janitor (a): ${jb.expired} expired buckets x ${jb.objects} objects plus ${jb.protected} protected, on moto_server: janitor ${(jb.janitorMs / 1000).toFixed(2)} s, raw client-s3 loop (16 at once, no checks) ${(jb.rawMs / 1000).toFixed(2)} s (best of ${jb.rounds.length})`);
+  line(`  janitor throughput / raw loop = ${ratio.toFixed(2)}x (target >= 0.7x)`);
+  const ops = (o) => `${Object.values(o).reduce((a, b) => a + b, 0).toFixed(2)} (${Object.entries(o).map(([op, n]) => `${op} ${n.toFixed(2)}`).join(', ')})`;
+  line(`  requests per expired bucket: janitor ${ops(jb.janitorOps)}`);
+  line(`                               raw loop ${ops(jb.rawOps)}`);
+  if (jb.perBucket) {
+    line(`janitor (b): requests per bucket, live run: ${Object.entries(jb.perBucket).map(([n, r]) => `${Number(r).toFixed(2)} at ${n} buckets`).join(', ')} (target: constant)`);
+    line(`janitor (c): dry-run plan over ${jb.plan.buckets} buckets: ${(jb.plan.ms / 1000).toFixed(1)} s, ${jb.plan.requestsPerBucket.toFixed(2)} requests per bucket (target <= 2), peak RSS ${jb.plan.peakRssMb.toFixed(0)} MB (target <= 200 MB), ${jb.plan.listed} listed, ${jb.plan.eligible} eligible`);
+  }
+}

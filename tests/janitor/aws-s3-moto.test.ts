@@ -8,8 +8,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createServer, request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MotoServer } from '../helpers/clouds/moto.ts';
+import { operationOf } from '../helpers/clouds/s3.ts';
 import { janitorStep, runJanitor } from '../helpers/janitor.ts';
 
 // S3 as it really is, on moto_server: versioned and suspended buckets, the `null` version, and
@@ -30,7 +32,7 @@ beforeEach(async () => {
   await moto.reset();
 });
 
-const policy = () => `version: 1
+const policy = (s3Endpoint = moto.url) => `version: 1
 dry_run: false
 workflows:
   schedule: [janitor]
@@ -44,13 +46,32 @@ modules:
         accounts: ["${moto.account}"]
         regions: [us-east-1]
         resources: [s3_bucket]
-        s3: { endpoint: "${moto.url}", force_path_style: true }
+        s3: { endpoint: "${s3Endpoint}", force_path_style: true }
         sts: { endpoint: "${moto.url}" }
 `;
 
-async function bucket(name: string, options: { lock?: boolean } = {}): Promise<void> {
-  await client.send(new CreateBucketCommand({ Bucket: name, ...(options.lock ? { ObjectLockEnabledForBucket: true } : {}) }));
-  await client.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'dg-expires-at', Value: PAST }] } }));
+async function bucket(name: string, options: { lock?: boolean; region?: string } = {}): Promise<void> {
+  const at = options.region ? new S3Client({ region: options.region, endpoint: moto.url, forcePathStyle: true, credentials: moto.credentials }) : client;
+  await at.send(new CreateBucketCommand({ Bucket: name, ...(options.lock ? { ObjectLockEnabledForBucket: true } : {}), ...(options.region ? { CreateBucketConfiguration: { LocationConstraint: options.region as 'eu-west-1' } } : {}) }));
+  await at.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'dg-expires-at', Value: PAST }] } }));
+}
+
+/** A pass-through in front of moto that records each request as `Operation path?query`. */
+async function recorder(): Promise<{ url: string; seen: string[]; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://recorder');
+    seen.push(`${operationOf(req.method!, url.pathname, Object.fromEntries(url.searchParams))} ${url.pathname}${url.search}`);
+    const upstream = request(`${moto.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => res.destroy(err));
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 const put = (Bucket: string, Key: string, extra: Record<string, unknown> = {}) => client.send(new PutObjectCommand({ Bucket, Key, Body: `${Key}@${Math.random()}`, ...extra }));
 const versioning = (Bucket: string, Status: 'Enabled' | 'Suspended') => client.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status } }));
@@ -117,6 +138,26 @@ describe('janitor on real S3 semantics (moto_server)', () => {
     expect(message).toMatch(/legal hold/);
     expect(message).toMatch(/GOVERNANCE retention until/);
     expect(message).toMatch(/COMPLIANCE retention until/);
+  });
+
+  it('learns bucket regions from two ListBuckets filtered by BucketRegion, not a location read per bucket; another region\'s bucket is never touched', async () => {
+    for (let i = 0; i < 5; i++) await bucket(`dg-here-${i}`);
+    await bucket('dg-away', { region: 'eu-west-1' });
+    const proxy = await recorder();
+    try {
+      const result = await runJanitor(policy(proxy.url), { now: NOW });
+      expect(result.exitCode).toBe(0);
+      expect(janitorStep(result).outcome.summary).toMatch(/^5 of 5 eligible resources deleted\b/);
+      expect(janitorStep(result).outcome.decisions.map((d) => d.subject).join('\n')).not.toContain('dg-away');
+    } finally {
+      await proxy.close();
+    }
+    expect(await exists('dg-away')).toBe(true);
+    for (let i = 0; i < 5; i++) expect(await exists(`dg-here-${i}`)).toBe(false);
+    expect(proxy.seen.filter((r) => r.startsWith('GetBucketLocation'))).toEqual([]);
+    expect(proxy.seen.filter((r) => r.includes('bucket-region=')).sort()).toEqual(['ListBuckets /?bucket-region=us-east-1&prefix=dg-&x-id=ListBuckets', 'ListBuckets /?bucket-region=us-west-2&prefix=dg-&x-id=ListBuckets']);
+    // Nothing at all is asked about the bucket in eu-west-1.
+    expect(proxy.seen.filter((r) => r.includes('/dg-away'))).toEqual([]);
   });
 
   it('deletes an Object Lock bucket in which nothing is held or retained: there is nothing to bypass', async () => {

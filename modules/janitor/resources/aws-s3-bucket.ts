@@ -10,6 +10,8 @@ const DELETE_BATCH = 1000;
 const DELETE_ROUNDS = 3;
 /** Versions described by name when some cannot be deleted. */
 const EXPLAINED = 5;
+/** Buckets of unknown region from which two filtered listings replace a location read per bucket. */
+const REGION_FILTER_MIN = 4;
 const GONE = new Set(['NoSuchBucket', 'NotFound']);
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden']);
 /** Answers meaning "this endpoint does not have the feature" (S3-compatible stores): not an error. */
@@ -87,17 +89,42 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
     region?: string;
   }
 
-  async function listAll(prefix?: string): Promise<Listed[]> {
+  /** Every bucket ListBuckets names, page by page; `prefix` and `bucketRegion` are its own filters. */
+  async function listAll(prefix?: string, bucketRegion?: string): Promise<Listed[]> {
     const buckets: Listed[] = [];
     let token: string | undefined;
     do {
-      const out = await call(() => client.send(new s3.ListBucketsCommand({ ...(prefix ? { Prefix: prefix } : {}), ...(token ? { ContinuationToken: token } : {}) })));
+      const out = await call(() =>
+        client.send(new s3.ListBucketsCommand({ ...(prefix ? { Prefix: prefix } : {}), ...(bucketRegion ? { BucketRegion: bucketRegion } : {}), ...(token ? { ContinuationToken: token } : {}) })),
+      );
       for (const b of out.Buckets ?? []) {
         if (b.Name) buckets.push({ name: b.Name, ...(b.CreationDate ? { createdAt: b.CreationDate } : {}), ...(b.BucketRegion && !target.customEndpoint ? { region: b.BucketRegion } : {}) });
       }
       token = out.ContinuationToken;
     } while (token);
     return buckets;
+  }
+
+  /**
+   * The names of this prefix that live in the target's region, learnt from two ListBuckets calls
+   * filtered by BucketRegion (this region and one other) instead of one GetBucketLocation per
+   * bucket; undefined when the endpoint cannot be shown to apply the filter. An endpoint that
+   * ignores it answers the same buckets to both questions, and no bucket lives in two regions, so
+   * the answers are trusted only when they share no bucket and are not both empty. Asked only when
+   * the listing leaves the region of enough buckets open to pay for the two calls.
+   */
+  async function namesInRegion(listed: readonly Listed[]): Promise<Set<string> | undefined> {
+    const open = listed.filter((b) => b.region === undefined && b.name.startsWith(target.prefix));
+    if (open.length < REGION_FILTER_MIN) return undefined;
+    try {
+      const [here, other] = await Promise.all([listAll(target.prefix, region), listAll(target.prefix, region === 'us-east-1' ? 'us-west-2' : 'us-east-1')]);
+      const elsewhere = new Set(other.map((b) => b.name));
+      if (here.some((b) => elsewhere.has(b.name)) || here.length + other.length === 0) return undefined;
+      return new Set(here.map((b) => b.name));
+    } catch {
+      // The filter is an optimisation: each bucket's location is read instead.
+      return undefined;
+    }
   }
 
   const resourceOf = (b: Listed, where: string, read: Pick<Resource, 'tags' | 'tagsError'>): Resource => ({
@@ -251,14 +278,19 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
     provider: 'aws',
     async list(): Promise<Listing> {
       const skipped: Listing['skipped'] = [];
-      const described = await mapLimit(await listAll(), target.concurrency, async (b): Promise<Resource | undefined> => {
+      const listed = await listAll();
+      const inRegion = await namesInRegion(listed);
+      const described = await mapLimit(listed, target.concurrency, async (b): Promise<Resource | undefined> => {
         if (!b.name.startsWith(target.prefix)) {
           // Never ours: reported as seen, nothing read about it.
           const where = b.region ?? (target.reportUnnamed ? '*' : undefined);
           return where === region || where === '*' ? resourceOf(b, where, { tagsError: 'not read: the name is not DriftGuard\'s' }) : undefined;
         }
+        // Not in this region by the filtered listing: nothing read about it here.
+        if (b.region === undefined && inRegion && !inRegion.has(b.name)) return undefined;
+        const known = b.region ?? (inRegion ? region : undefined);
         try {
-          const [where, read] = await Promise.all([b.region !== undefined ? b.region : regionOf(b.name), b.region === undefined || b.region === region ? tagsOf(b.name) : undefined]);
+          const [where, read] = await Promise.all([known !== undefined ? known : regionOf(b.name), known === undefined || known === region ? tagsOf(b.name) : undefined]);
           if (where === undefined || where !== region || read === 'gone' || read === undefined) return undefined;
           return resourceOf(b, where, read);
         } catch (err) {
