@@ -140,10 +140,10 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
         subjects.push({
           fp,
           legacy: `workload/${app.name}`,
-          title: `Workload drift: ${id}`,
+          title: `Workload drift: ${inertText(id, 200)}`,
           labels: ['drift', 'workload-drift'],
           drifted,
-          body: [marker(fp), `Argo CD application **${inertMarkdown(id, 200)}** (project ${inertCode(app.project, { max: 100 })}) is ${app.sync}, health ${inertMarkdown(app.health, 50)}.`, runUrl ? `Detected by ${runUrl}.` : ''].join('\n'),
+          body: [marker(fp), `Argo CD application ${inertCode(id, { max: 200 })} (project ${inertCode(app.project, { max: 100 })}) is ${app.sync}, health ${inertMarkdown(app.health, 50)}.`, runUrl ? `Detected by ${runUrl}.` : ''].join('\n'),
         });
       }
     } catch (err) {

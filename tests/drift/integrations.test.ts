@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,6 +101,33 @@ describe('Argo CD applications are namespace/name', () => {
     expect([...github.issues.values()].filter((i) => i.state === 'open')).toHaveLength(1);
     expect(github.writes().filter((w) => w.method === 'PATCH' && w.body && (w.body as { state?: string }).state === 'closed')).toEqual([]);
     expect(lastAudit().steps[0]!.outcome.decisions).toEqual(expect.arrayContaining([{ subject: 'workload/team-a/web', decision: 'drift', reason: 'Argo CD sync OutOfSync, health Healthy' }, { subject: 'workload/team-b/web', decision: 'clean', reason: 'Argo CD sync Synced, health Healthy' }]));
+  });
+});
+
+describe('issues filed before applications had namespaces', () => {
+  // The hidden marker an earlier release wrote: the name alone.
+  const legacyMarker = (name: string) => `<!-- driftguard:drift ${createHash('sha256').update(`workload/${name}`).digest('hex').slice(0, 16)} -->`;
+  const seed = () => github.issues.set(100, { number: 100, title: 'Workload drift: web', body: `${legacyMarker('web')}\nold body`, state: 'open', labels: ['drift', 'workload-drift'] });
+
+  it('are adopted when exactly one application has that name, and closed with it', async () => {
+    policy();
+    seed();
+    apps = [app('team-a', 'web', 'OutOfSync')];
+    expect((await schedule()).code).toBe(1);
+    expect(github.issues.size).toBe(1);
+    expect(github.issues.get(100)!.body).toContain('team-a/web');
+    apps = [app('team-a', 'web', 'Synced')];
+    expect((await schedule()).code).toBe(0);
+    expect(github.issues.get(100)!.state).toBe('closed');
+  });
+
+  it('are left alone when two applications share the name', async () => {
+    policy();
+    seed();
+    apps = [app('team-a', 'web', 'OutOfSync'), app('team-b', 'web', 'Synced')];
+    expect((await schedule()).code).toBe(1);
+    expect(github.issues.get(100)).toMatchObject({ state: 'open', body: `${legacyMarker('web')}\nold body` });
+    expect(issueTitled('Workload drift: team-a/web')?.state).toBe('open');
   });
 });
 
