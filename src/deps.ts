@@ -25,6 +25,8 @@ export interface Deps {
   endpoints: Endpoints;
   /** Writes the human-facing report (stdout in the CLI). */
   out(text: string): void;
+  /** How the text report looks: colour (a terminal, NO_COLOR / FORCE_COLOR), or only the verdict line (--quiet). */
+  style: TextStyle;
   /** The GitHub API for a repository (Octokit, loaded on first use), with the token in `tokenEnv`. */
   github(repo: RepoRef, tokenEnv?: string): Promise<GitHubApi>;
   /** Cloud SDK clients for the janitor, loaded on first use. */
@@ -48,7 +50,13 @@ export interface ExecResult {
   spawnError?: string;
 }
 
+export interface TextStyle {
+  color?: boolean;
+  quiet?: boolean;
+}
+
 export interface DepsOptions {
+  style?: TextStyle;
   env?: Record<string, string | undefined>;
   cwd?: string;
   now?: () => Date;
@@ -83,6 +91,7 @@ export function createDeps(options: DepsOptions = {}): Deps {
       ...options.endpoints,
     },
     out: options.out ?? ((text) => process.stdout.write(redactor.scrub(text))),
+    style: options.style ?? {},
     clouds: undefined as unknown as CloudClients,
     exec: (command, args, execOptions) => import('./exec.ts').then(({ run }) => run(command, args, execOptions)),
     github(repo, tokenEnv = 'GITHUB_TOKEN') {

@@ -283,8 +283,13 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       stepLog.info({ sha: event.pr?.headSha ?? event.sha }, 'step started');
       const planned = await module.plan(ctx);
       const outcome = !dryRun && module.apply && planned.actions.some((a) => a.status === 'planned') ? await module.apply(planned, ctx) : planned;
-      for (const decision of outcome.decisions) stepLog.info({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');
-      stepLog.info({ verdict: outcome.verdict, findings: outcome.findings.length }, outcome.summary);
+      // One line per decision at debug (the audit artifact has them all); the step's counts at info.
+      const counts: Record<string, number> = {};
+      for (const decision of outcome.decisions) {
+        counts[decision.decision] = (counts[decision.decision] ?? 0) + 1;
+        stepLog.debug({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');
+      }
+      stepLog.info({ verdict: outcome.verdict, findings: outcome.findings.length, decisions: counts }, outcome.summary);
       return outcome;
     },
     async findOverride(steps) {

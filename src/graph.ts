@@ -5,8 +5,8 @@ interface Node {
   id: string;
   type: string;
   states: Record<string, Node>;
-  on: Record<string, Array<{ target?: Node[]; guard?: { type?: string; params?: unknown } }>>;
-  always?: Array<{ target?: Node[]; guard?: { params?: unknown } }>;
+  on: Record<string, Array<{ target?: Node[]; guard?: string | { type?: string; params?: unknown } }>>;
+  always?: Array<{ target?: Node[]; guard?: string | { type?: string; params?: unknown } }>;
   after: Array<{ delay: unknown; target?: Node[] }>;
   initial?: { target: Node[] };
 }
@@ -19,11 +19,21 @@ function duration(ms: number): string {
   return `${ms / 1000}s`;
 }
 
-function label(eventType: string, guard: unknown): string {
+/** Words for the engine's guards, so that every edge says which outcome takes it. */
+const GUARD_LABEL: Record<string, string> = { someStepBlocks: 'a step blocks' };
+
+type Guard = string | { type?: string; params?: unknown } | undefined;
+const guardType = (guard: Guard) => (typeof guard === 'string' ? guard : guard?.type);
+
+function label(from: Node, eventType: string, guard: Guard): string {
   if (eventType.startsWith('xstate.done.actor')) return 'done';
   if (eventType.startsWith('xstate.error.actor')) return 'error';
-  if (eventType.startsWith('xstate.done.state')) return '';
-  if (guard && typeof guard === 'object' && 'event' in guard) return `event ${(guard as { event: string }).event}`;
+  const params = typeof guard === 'object' ? guard.params : undefined;
+  if (params && typeof params === 'object' && 'event' in params) return `event ${(params as { event: string }).event}`;
+  const type = guardType(guard);
+  if (type && GUARD_LABEL[type]) return GUARD_LABEL[type]!;
+  if (eventType.startsWith('xstate.done.state')) return from.on[eventType]!.some((t) => guardType(t.guard) === 'someStepBlocks') ? 'nothing blocks' : 'finished';
+  if (eventType === '' && from.key === 'routing') return 'no workflow for the event';
   return eventType;
 }
 
@@ -56,10 +66,10 @@ export function toMermaid(machine: AnyStateMachine, options: GraphOptions = {}):
         seen.add(line);
       }
     };
-    for (const t of node.always ?? []) add(t.target, label('', t.guard?.params));
+    for (const t of node.always ?? []) add(t.target, label(node, '', t.guard));
     for (const [type, transitions] of Object.entries(node.on)) {
       if (type.startsWith('xstate.after')) continue;
-      for (const t of transitions) add(t.target, label(type, t.guard?.params));
+      for (const t of transitions) add(t.target, label(node, type, t.guard));
     }
     for (const t of node.after) add(t.target, `timeout ${typeof t.delay === 'number' ? duration(t.delay) : String(t.delay)}`);
   };
@@ -97,6 +107,6 @@ export function toMermaid(machine: AnyStateMachine, options: GraphOptions = {}):
 }
 
 function workflowKeys(root: Node): Set<string> {
-  const fixed = new Set(['routing', 'deciding', 'reporting', 'done', 'failed']);
+  const fixed = new Set(['routing', 'overriding', 'deciding', 'reporting', 'done', 'failed']);
   return new Set(Object.keys(root.states).filter((k) => !fixed.has(k)));
 }

@@ -19,8 +19,52 @@ export interface ParsedArgs {
 const common = {
   policy: { type: 'string', short: 'p' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** pino's levels, lowest first; `silent` logs nothing. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+/** What each option takes and does, for `--help`. */
+const OPTION_HELP: Record<string, [string, string]> = {
+  policy: ['FILE', 'the policy file (default: policy.yaml in this folder or the nearest parent up to the repository root; or DRIFTGUARD_POLICY)'],
+  event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result'],
+  payload: ['FILE', 'a GitHub webhook payload to read the event from'],
+  'dry-run': ['', 'decide and report, change nothing (the policy\'s dry_run: true does the same)'],
+  base: ['REF', 'the base of a local pull request check (default: the default branch)'],
+  head: ['REF', 'the head of a local pull request check (default: HEAD)'],
+  format: ['FORMAT', 'the report on stdout: text, json or markdown (default: text); graph: mermaid, or markdown for a fenced block'],
+  shard: ['i/n', 'the janitor and drift take only their i-th share of n'],
+  provider: ['P', 'only this cloud: aws, azure or gcp'],
+  region: ['R', 'only this region'],
+  environment: ['E', 'only this environment (drift stacks, janitor environments)'],
+  verdict: ['pass|fail', 'with --event downstream_result: the dependent\'s verdict'],
+  'run-url': ['URL', 'with --event downstream_result: the dependent\'s run'],
+  'verdict-dir': ['DIR', 'also write the verdict file (driftguard-verdict.json) there, for a publisher job'],
+  'run-id': ['ID', 'the workflow run whose verdict artifact to publish'],
+  artifact: ['DIR', 'a verdict artifact already downloaded'],
+  dir: ['DIR', 'where to build the example repository (default: a new temporary folder)'],
+  force: ['', 'overwrite files that exist'],
+  'log-level': ['LEVEL', `${LOG_LEVELS.join(', ')} (default: warn on a terminal, else the policy's log.level; or DRIFTGUARD_LOG_LEVEL)`],
+  'log-format': ['FORMAT', 'pretty or json (default: pretty on a terminal, json in CI or when stderr is not a terminal; or DRIFTGUARD_LOG_FORMAT)'],
+  quiet: ['', 'only errors on stderr and the verdict line on stdout'],
+  help: ['', 'this help'],
+};
+
+/** The option lines of a command's `--help`. */
+export function optionLines(options: CommandSpec['options']): string[] {
+  const shared = new Set(Object.keys(common));
+  const ordered = [...Object.entries(options).filter(([name]) => !shared.has(name)), ...Object.entries(options).filter(([name]) => shared.has(name))];
+  const rows = ordered.map(([name, option]) => {
+    const [value, text] = OPTION_HELP[name] ?? ['', ''];
+    return [`${option.short ? `-${option.short}, ` : '    '}--${name}${value ? ` ${value}` : ''}`, text] as const;
+  });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, text]) => `  ${left.padEnd(width)}  ${text}`);
+}
 
 const scopeFlags = {
   shard: { type: 'string' },
@@ -45,14 +89,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   janitor: {
     summary: 'Run the schedule workflow (the TTL janitor): same as run --event schedule',
-    usage: 'driftguard janitor [--dry-run] [--shard i/n] [--provider aws|azure|gcp] [--region R] [--policy FILE] [--format text|json|markdown]',
+    usage: 'driftguard janitor [--dry-run] [--shard i/n] [--provider aws|azure|gcp] [--region R] [--environment E] [--policy FILE] [--format text|json|markdown]',
     options: { ...common, 'dry-run': { type: 'boolean' }, format: { type: 'string', short: 'f' }, ...scopeFlags },
     load: () => import('./commands/janitor.ts'),
   },
   validate: {
     summary: 'Check a policy file and print every problem with file:line:col',
-    usage: 'driftguard validate [--policy FILE]',
+    usage: 'driftguard validate [FILE | --policy FILE]',
     options: { ...common },
+    positionals: true,
     load: () => import('./commands/validate.ts'),
   },
   schema: {
@@ -63,14 +108,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   graph: {
     summary: 'Print the state machine built from the policy as a Mermaid diagram',
-    usage: 'driftguard graph [--event EVENT] [--policy FILE]',
-    options: { ...common, event: { type: 'string', short: 'e' } },
+    usage: 'driftguard graph [--event EVENT] [--format mermaid|markdown] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' } },
     load: () => import('./commands/graph.ts'),
   },
   drift: {
     summary: 'drift baseline: accept today\'s Terraform drift into the baseline file',
-    usage: 'driftguard drift baseline [--policy FILE] [--region R]',
-    options: { ...common, region: { type: 'string' } },
+    usage: 'driftguard drift baseline [--policy FILE] [--environment E] [--region R]',
+    options: { ...common, environment: { type: 'string' }, region: { type: 'string' } },
     positionals: true,
     load: () => import('./commands/drift.ts'),
   },
@@ -120,11 +165,29 @@ export async function main(argv: string[]): Promise<number> {
     throw new DriftGuardError('usage', `${(err as Error).message.replace(/\. To specify.*$/s, '')}\nusage: ${spec.usage}`);
   }
   if (parsed.values.help) {
-    process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n`);
+    process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n\noptions:\n${optionLines(spec.options).join('\n')}\n`);
     return ExitCode.pass;
   }
+  checkLogOptions(parsed.values, process.env);
   const command = await spec.load();
   return command.default(parsed);
+}
+
+/**
+ * Refuses a log level or format that does not exist (bad usage, exit 2), from the flags or the
+ * environment, before a command starts.
+ * @throws DriftGuardError('usage') naming the flag or variable and the values it takes
+ */
+export function checkLogOptions(values: ParsedArgs['values'], env: Readonly<Record<string, string | undefined>>): void {
+  const check = (value: unknown, where: string, allowed: readonly string[]) => {
+    if (value !== undefined && (typeof value !== 'string' || !allowed.includes(value))) {
+      throw new DriftGuardError('usage', `${where} must be one of ${allowed.join(', ')}, got "${String(value)}"`);
+    }
+  };
+  check(values['log-level'], '--log-level', LOG_LEVELS);
+  if (values['log-level'] === undefined) check(env.DRIFTGUARD_LOG_LEVEL || undefined, 'DRIFTGUARD_LOG_LEVEL', LOG_LEVELS);
+  check(values['log-format'], '--log-format', LOG_FORMATS);
+  if (values['log-format'] === undefined) check(env.DRIFTGUARD_LOG_FORMAT || undefined, 'DRIFTGUARD_LOG_FORMAT', LOG_FORMATS);
 }
 
 /**

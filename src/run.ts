@@ -105,7 +105,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
   const engineResult = await runEngine({ policy, policyFile: loaded.file, registry, event, dryRun, deps, runId, report, findOverride });
   const result = withPolicyCheck(engineResult, github?.policyCheck);
-  deps.out(formatResult(result, options.format, { auditFile, githubWrites: written }));
+  deps.out(formatResult(result, options.format, { auditFile, githubWrites: written, ...deps.style }));
   return { result, auditFile };
 }
 

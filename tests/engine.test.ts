@@ -133,11 +133,14 @@ modules:
     expect(clean.override).toBeUndefined();
   });
 
-  it('logs every decision as a JSON line with run id, event, module, decision and why', async () => {
+  it('logs every decision as a JSON line at debug with run id, event, module, decision and why, and their counts at info', async () => {
     const { deps } = await run(janitorPolicy('24h'), schedule);
-    const decisions = deps.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'decision');
-    expect(decisions).toContainEqual(expect.objectContaining({ runId: 'test-run', event: 'schedule', module: 'expiry', actor: 'cron', decision: 'delete', subject: 'item-30h', why: 'age 30h vs ttl 24h' }));
-    expect(decisions.every((d) => typeof d.time === 'number')).toBe(true);
+    const lines = deps.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const decisions = lines.filter((l) => l.msg === 'decision');
+    expect(decisions).toContainEqual(expect.objectContaining({ level: 20, runId: 'test-run', event: 'schedule', module: 'expiry', actor: 'cron', decision: 'delete', subject: 'item-30h', why: 'age 30h vs ttl 24h' }));
+    expect(decisions.every((d) => typeof d.time === 'number' && d.level === 20)).toBe(true);
+    const counted = lines.find((l) => l.level === 30 && l.module === 'expiry' && l.decisions);
+    expect(counted?.decisions).toEqual(decisions.reduce<Record<string, number>>((n, d) => ({ ...n, [d.decision as string]: (n[d.decision as string] ?? 0) + 1 }), {}));
   });
 });
 

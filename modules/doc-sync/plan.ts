@@ -160,7 +160,7 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
     findings.length === 0
       ? `no undocumented changes (${guard.files.length} files, ${guard.addedLines} added lines; ${aiNote})`
       : `${findings.length} undocumented change${findings.length > 1 ? 's' : ''}${findings.length > limited.length ? ` (${limited.length} listed, ${findings.length - limited.length} not shown: modules.doc_sync.max_findings is ${config.max_findings})` : ''} (${aiNote})`;
-  if (aiWanted && ai?.status !== 'ok') log.warn({ why: aiReason }, 'AI not used; the regex guard stands alone');
+  if (aiWanted && ai?.status !== 'ok') log.warn({ why: aiReason }, 'AI not used; the guard\'s findings stand alone');
 
   return {
     verdict: blocking > 0 ? 'fail' : 'pass',

@@ -13,15 +13,20 @@ import { cliDeps, loadPolicyFor } from './shared.ts';
 /** `driftguard drift baseline`: today's known drift becomes ignore rules in the baseline file. */
 export default async function driftCommand(args: ParsedArgs): Promise<number> {
   if (args.positionals[0] !== 'baseline' || args.positionals.length !== 1) {
-    throw new DriftGuardError('usage', 'usage: driftguard drift baseline [--policy FILE] [--region R]');
+    throw new DriftGuardError('usage', 'usage: driftguard drift baseline [--policy FILE] [--environment E] [--region R]');
   }
   const loaded = await loadPolicyFor(args, process.env);
   const deps = cliDeps(args, loaded.policy.log.level);
+
   const config = loaded.policy.modules.drift as unknown as DriftConfig & { on_fail: 'block' | 'warn'; timeout: string };
   if (config.stacks.length === 0) throw new DriftGuardError('usage', 'no stacks configured under modules.drift.stacks');
+  const environment = args.values.environment as string | undefined;
+  if (environment !== undefined && !config.stacks.some((s) => s.environment === environment)) {
+    throw new DriftGuardError('usage', `no stack in environment "${environment}" under modules.drift.stacks (environments: ${[...new Set(config.stacks.map((s) => s.environment))].join(', ')})`);
+  }
   const ctx: StepContext<DriftConfig> = {
     runId: 'baseline',
-    event: { name: 'dispatch', source: 'cli', actor: deps.env.USER ?? 'unknown', change: { kind: 'none' }, inputs: { ...(args.values.region ? { region: args.values.region } : {}) } },
+    event: { name: 'dispatch', source: 'cli', actor: deps.env.USER ?? 'unknown', change: { kind: 'none' }, inputs: { ...(args.values.region ? { region: args.values.region } : {}), ...(args.values.environment ? { environment: args.values.environment } : {}) } },
     config,
     policy: loaded.policy,
     policyFile: loaded.file,

@@ -1,6 +1,6 @@
 import type { ParsedArgs } from '../main.ts';
 import { buildMachine } from '../engine.ts';
-import { ExitCode } from '../errors.ts';
+import { DriftGuardError, ExitCode } from '../errors.ts';
 import { toMermaid } from '../graph.ts';
 import { parseEventName } from '../intake.ts';
 import { REGISTRY } from '../../modules/registry.ts';
@@ -9,6 +9,9 @@ import { loadPolicyFor } from './shared.ts';
 export default async function graph(args: ParsedArgs): Promise<number> {
   const { policy } = await loadPolicyFor(args, process.env);
   const event = typeof args.values.event === 'string' ? parseEventName(args.values.event) : undefined;
-  process.stdout.write(toMermaid(buildMachine(policy, REGISTRY), { event }));
+  const format = args.values.format ?? 'mermaid';
+  if (format !== 'mermaid' && format !== 'markdown') throw new DriftGuardError('usage', `--format must be mermaid or markdown, got "${String(format)}"`);
+  const diagram = toMermaid(buildMachine(policy, REGISTRY), { event });
+  process.stdout.write(format === 'markdown' ? `\`\`\`mermaid\n${diagram}\`\`\`\n` : diagram);
   return ExitCode.pass;
 }

@@ -15,7 +15,7 @@ import type { StepOutcome } from '../module.ts';
 import { executeRun } from '../run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { policyFromBase } from './run.ts';
-import { cliDeps, parseFormat, policyPath } from './shared.ts';
+import { cliDeps, logSettings, parseFormat, policyPath } from './shared.ts';
 
 /** A run whose workflow the pull request itself changed used the PR's steps: its verdict proves nothing. */
 const WORKFLOW_FILES = picomatch(['.github/workflows/**'], { dot: true });
@@ -126,7 +126,7 @@ export default async function publish(args: ParsedArgs): Promise<number> {
 
   const event = { ...pullEvent(verdict.event, repo, pull, run.actor, deps.cwd), change: { kind: 'none' } as const };
   const { loaded, check } = await policyFromBase(deps, policyPath(args, env), event);
-  deps.log.level = (args.values['log-level'] as string | undefined) ?? env.DRIFTGUARD_LOG_LEVEL ?? loaded.policy.log.level;
+  deps.log.level = logSettings(args, env, loaded.policy.log.level).level;
   const expected = loaded.policy.workflows[event.name] ?? [];
   const given = verdict.steps.map((s) => s.module);
   if (given.length !== expected.length || given.some((m, i) => m !== expected[i])) {

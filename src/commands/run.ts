@@ -11,7 +11,7 @@ import { eventForGitHub, intake, parseEventName, readPayload } from '../intake.t
 import { loadPolicyText, type LoadedPolicy } from '../policy/load.ts';
 import { executeRun, type GitHubContext } from '../run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
-import { cliDeps, loadPolicyFor, parseFormat, policyPath } from './shared.ts';
+import { cliDeps, loadPolicyFor, logSettings, parseFormat, policyPath } from './shared.ts';
 
 /**
  * On a pull request, the policy comes from the base commit, never from the head: a PR must not be
@@ -87,6 +87,13 @@ export default async function run(args: ParsedArgs): Promise<number> {
     head: args.values.head as string | undefined,
   });
 
+  // A local pull request check whose head is already in its base has nothing to judge.
+  if (!payload && event.change.kind === 'git' && event.change.base === event.change.head) {
+    const headRef = (args.values.head as string | undefined) ?? 'HEAD';
+    process.stdout.write(`driftguard: nothing to compare: ${headRef} (${event.change.head.slice(0, 12)}) adds no commits to ${(args.values.base as string | undefined) ?? 'the default branch'}; check out a branch with changes, or pass --base REF / --head REF\n`);
+    return 0;
+  }
+
   const shard = args.values.shard as string | undefined;
   if (shard !== undefined && !/^\d+\/\d+$/.test(shard)) throw new DriftGuardError('usage', `--shard must be "i/n" (0 <= i < n), got "${shard}"`);
   if (shard !== undefined) {
@@ -111,7 +118,7 @@ export default async function run(args: ParsedArgs): Promise<number> {
   if (!loaded) {
     if (event.pr && event.name !== 'pr_closed') ({ loaded, check: policyCheck } = await policyFromBase(deps, policyPath(args, env), event));
     else loaded = await loadPolicyFor(args, env);
-    deps.log.level = (args.values['log-level'] as string | undefined) ?? env.DRIFTGUARD_LOG_LEVEL ?? loaded.policy.log.level;
+    deps.log.level = logSettings(args, env, loaded.policy.log.level).level;
   }
 
   const steps = loaded.policy.workflows[event.name] ?? [];

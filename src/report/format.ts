@@ -39,18 +39,27 @@ function renderTable(columns: string[], rows: string[][]): string[] {
 
 export interface ReportExtra {
   auditFile?: string;
+  /** Text only: ANSI colour on the step and result labels. */
+  color?: boolean;
+  /** Text only: the result line alone. */
+  quiet?: boolean;
   /** What went to GitHub, or would have in dry-run. */
   githubWrites?: ReadonlyArray<{ method: string; path: string; body: Record<string, unknown>; done: boolean }>;
 }
 
+const COLOURS: Record<string, number> = { PASS: 32, GRANTED: 32, FAIL: 31, BLOCKED: 31, REFUSED: 31, WARN: 33, IGNORED: 33, ERROR: 35, INCOMPLETE: 35, OVERRIDDEN: 36 };
+const paint = (on: boolean | undefined, word: string, padded = word) => (on && COLOURS[word] ? `\x1b[${COLOURS[word]}m${padded}\x1b[0m` : padded);
+
 /** The plain-text report: every line one line, whatever the pull request's paths or names hold. */
 export function formatText(result: RunResult, extra: ReportExtra = {}): string {
   const t = (text: string, max?: number) => inertText(text, max);
+  const verdict = `Result: ${paint(extra.color, OUTCOME_LABEL[result.outcome])} (exit ${result.exitCode}): ${t(result.reason)}`;
+  if (extra.quiet) return `${verdict}\n`;
   const lines = [`DriftGuard ${t(subject(result))}`];
   if (result.steps.length === 0) lines.push('  no workflow steps for this event in the policy');
   for (const step of result.steps) {
     const blocks = step.effect === 'block' ? ' (blocks)' : '';
-    lines.push(`  ${label(step).padEnd(5)} ${step.module}${blocks}: ${t(step.outcome.summary)}  [${step.durationMs} ms]`);
+    lines.push(`  ${paint(extra.color, label(step), label(step).padEnd(5))} ${step.module}${blocks}: ${t(step.outcome.summary)}  [${step.durationMs} ms]`);
     const table = step.outcome.data?.table as { columns: string[]; rows: string[][] } | undefined;
     if (table && table.rows.length > 0) lines.push(...renderTable(table.columns, table.rows.map((r) => r.map((c) => t(c, 200)))).map((l) => `        ${l}`));
     for (const finding of step.outcome.findings) {
@@ -63,7 +72,7 @@ export function formatText(result: RunResult, extra: ReportExtra = {}): string {
       lines.push(`        ${verb} ${t(action.kind)} ${t(action.target, 300)}: ${t(action.reason)}${action.detail ? ` (${t(action.detail)})` : ''}`);
     }
   }
-  lines.push(`Result: ${OUTCOME_LABEL[result.outcome]} (exit ${result.exitCode}): ${t(result.reason)}`);
+  lines.push(verdict);
   if (extra.auditFile) lines.push(`Audit: ${t(extra.auditFile)}`);
   const writes = extra.githubWrites ?? [];
   if (writes.length > 0) {
