@@ -94,7 +94,7 @@ resource "aws_ssm_parameter" "db_password" {
   await run('terraform', ['init', '-input=false', '-no-color'], options);
   await run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], options);
   s3 = new S3Client({ endpoint: moto.url, region: 'us-east-1', forcePathStyle: true, credentials: moto.credentials });
-}, 240_000);
+}, 600_000);
 
 afterAll(async () => {
   s3?.destroy();
@@ -107,7 +107,7 @@ describe('drift on a real refresh-only plan (terraform + hashicorp/aws + moto)',
     const run = await drift();
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(findings(run.stdout)).toEqual([]);
-  }, 180_000);
+  }, 600_000);
 
   it('finds tag drift with "/" in keys in a module, a deleted resource and a sensitive change; ignore rules and the baseline hide only what they name', async () => {
     // Out of band: the module bucket's tags, the scratch bucket deleted, the password rotated.
@@ -144,5 +144,5 @@ describe('drift on a real refresh-only plan (terraform + hashicorp/aws + moto)',
     const tomorrow = await drift();
     expect(tomorrow.code).toBe(1);
     expect(findings(tomorrow.stdout)).toEqual([expect.stringMatching(/^aws_ssm_parameter\.db_password: changed outside Terraform: tags\.Team/)]);
-  }, 240_000);
+  }, 600_000);
 });

@@ -223,5 +223,5 @@ ${awsProviders({ s3: moto.url, sts: moto.url }).replace('111111111111', moto.acc
     const audit = audits.map((n) => JSON.parse(readFileSync(join(auditDir(), n), 'utf8'))).find((a) => a.steps[0].outcome.data?.journal?.accounted?.length);
     expect(audit.steps[0].outcome.data.journal).toMatchObject({ unconfirmed: [], accounted: expect.arrayContaining([expect.any(String)]) });
     expect(audit.steps[0].outcome.findings).toContainEqual(expect.objectContaining({ rule: 'janitor.journal', message: expect.stringMatching(/^run \S+ by \S+ .*did not finish: /) }));
-  }, 120_000);
+  }, 300_000);
 });
