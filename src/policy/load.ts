@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { DriftGuardError } from '../errors.ts';
 import type { ModuleRegistry } from '../module.ts';
@@ -9,6 +9,7 @@ import { locate, type PathSegment } from './locate.ts';
 import { formatPath, type PolicyProblem } from './problem.ts';
 import { checkRules, checkWarnings } from './rules.ts';
 import { policySchema, type Policy } from './schema.ts';
+import { showInvisible } from './types.ts';
 
 /** A policy is a short hand-written file; anything larger is a mistake or an attack. */
 export const MAX_POLICY_BYTES = 1024 * 1024;
@@ -63,13 +64,58 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], schema: z.ZodType): Po
       for (const key of issue.keys) {
         const hint = closest(key, known);
         const suffix = hint ? `; did you mean "${hint}"?` : known.length ? `; expected one of ${known.join(', ')}` : '';
-        problems.push({ path: [...path, key], at: 'key', message: `unknown key "${key}"${suffix}` });
+        const hidden = showInvisible(key) !== key ? ' (it holds characters that cannot be seen, shown as \\u{...})' : '';
+        problems.push({ path: [...path, key], at: 'key', message: `unknown key "${showInvisible(key)}"${hidden}${suffix}` });
       }
     } else {
       problems.push({ path, message: issue.message });
     }
   }
-  return problems;
+  // One value over several limits (a number past both the safe-integer range and the setting's own
+  // maximum) is one problem: keep the tightest limit.
+  return problems.filter((p, i) => !(p.message.startsWith('too large: ') && problems.some((q, j) => j !== i && q.message.startsWith('too large: ') && samePath(p.path, q.path) && limitOf(q) < limitOf(p))));
+}
+
+const samePath = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((s, i) => s === b[i]);
+const limitOf = (p: PolicyProblem) => Number(/at most (\S+),/.exec(p.message)?.[1] ?? Infinity);
+
+/**
+ * The key path of the node that starts at `offset` in a YAML document (the key of a duplicate, the
+ * start of an item), for messages that name where in the policy something is.
+ */
+function pathAtOffset(node: unknown, offset: number, path: Array<string | number> = []): Array<string | number> | undefined {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const keyRange = (pair.key as { range?: [number, number, number] } | null)?.range;
+      if (keyRange && keyRange[0] === offset) return [...path, key];
+      const inner = pathAtOffset(pair.value, offset, [...path, key]);
+      if (inner) return inner;
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const inner = pathAtOffset(item, offset, [...path, i]);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** The YAML library's errors in the policy's own words: what is wrong, and where in the policy. */
+function yamlProblem(doc: Document.Parsed, error: YAMLError): string {
+  const first = error.message.split('\n')[0]!;
+  switch (error.code) {
+    case 'DUPLICATE_KEY': {
+      const path = pathAtOffset(doc.contents, error.pos[0]);
+      if (!path) return 'a key appears twice in the same mapping';
+      const key = path.at(-1)!;
+      return `duplicate key "${showInvisible(String(key))}" in ${formatPath(path.slice(0, -1))}: each key may appear once in a mapping`;
+    }
+    case 'MULTIPLE_DOCS':
+      return 'one YAML document expected: a second one starts here (after "---"); a policy is one document';
+    default:
+      return first.replace(/;? ?please use [^.]*\.?$/i, '');
+  }
 }
 
 /** The sections of a policy that parse on their own; sections that do not are left empty. */
@@ -148,7 +194,7 @@ export async function parsePolicyWithWarnings(file: string, text: string, regist
       file,
       doc.errors.map((e) => {
         const pos = counter.linePos(e.pos[0]);
-        return `${file}:${pos.line}:${pos.col} ${e.message.split('\n')[0]}`;
+        return `${file}:${pos.line}:${pos.col} ${yamlProblem(doc, e)}`;
       }),
     );
   }

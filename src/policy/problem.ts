@@ -1,4 +1,5 @@
 import type { PathSegment } from './locate.ts';
+import { showInvisible } from './types.ts';
 
 /** One thing wrong with a policy: where (key path) and what. */
 export interface PolicyProblem {
@@ -10,5 +11,5 @@ export interface PolicyProblem {
 
 export function formatPath(path: readonly PathSegment[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
+  return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? showInvisible(segment) : `.${showInvisible(segment)}`)).join('');
 }

@@ -3,10 +3,18 @@ import { DURATION_HINT, parseDuration } from '../duration.ts';
 
 const DURATION_PATTERN = /^(?:\d+(?:ms|s|m|h|d|w))+$/;
 
+/** Characters a reader cannot see (controls, format characters such as zero-width spaces and bidi marks, blank look-alikes). */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u2800\u3164\uFFA0]/gu;
+
+/** Text with every invisible character shown as `\u{XXXX}`, so that two keys that look alike read differently. */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+}
+
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return `"${showInvisible(JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value).slice(1, -1))}"`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
@@ -26,9 +34,9 @@ export function describeIssue(iss: z.core.$ZodRawIssue): string | undefined {
       if (iss.origin === 'array') return `expected at least ${String(iss.minimum)} entries`;
       return `expected at least ${String(iss.minimum)}, got ${show(iss.input)}`;
     case 'too_big':
-      if (iss.origin === 'string') return `expected at most ${String(iss.maximum)} characters`;
-      if (iss.origin === 'array') return `expected at most ${String(iss.maximum)} entries`;
-      return `expected at most ${String(iss.maximum)}, got ${show(iss.input)}`;
+      if (iss.origin === 'string') return `too long: expected at most ${String(iss.maximum)} characters, got ${String((iss.input as string | undefined)?.length ?? '?')}`;
+      if (iss.origin === 'array') return `too many entries: expected at most ${String(iss.maximum)}, got ${String((iss.input as unknown[] | undefined)?.length ?? '?')}`;
+      return `too large: expected at most ${String(iss.maximum)}, got ${show(iss.input)}`;
     case 'invalid_format':
       return `expected ${iss.format === 'regex' ? 'text matching ' + String(iss.pattern) : iss.format}, got ${show(iss.input)}`;
     default:

@@ -94,7 +94,11 @@ describe('policy loading', () => {
 
   it.each([
     ['tabs', 'version: 1\nworkflows:\n\tpr_opened: []\n', /policy\.yaml:3:1 Tabs are not allowed/],
-    ['duplicate keys', 'version: 1\nversion: 1\n', /policy\.yaml:2:1 Map keys must be unique/],
+    ['duplicate keys', 'version: 1\nversion: 1\n', /policy\.yaml:2:1 duplicate key "version" in \(top level\): each key may appear once in a mapping/],
+    ['a duplicate key deep down, named with its path', 'version: 1\nmodules:\n  doc_sync:\n    on_fail: block\n    on_fail: warn\n', /policy\.yaml:5:5 duplicate key "on_fail" in modules\.doc_sync: each key may appear once/],
+    ['two YAML documents', 'version: 1\n---\nversion: 1\n', /policy\.yaml:2:1 one YAML document expected: a second one starts here/],
+    ['an invisible character in a key', 'version: 1\nmodules:\n  doc_sync:\n    on_\u200bfail: block\n', /policy\.yaml:4:5 modules\.doc_sync\.on_\\u\{200B\}fail: unknown key "on_\\u\{200B\}fail" \(it holds characters that cannot be seen, shown as \\u\{\.\.\.\}\); did you mean "on_fail"\?/],
+    ['a number too large, said once with the setting\'s own limit', 'version: 1\nmodules:\n  janitor:\n    max_deletions: 99999999999999999999999\n', /^policy\.yaml:4:20 modules\.janitor\.max_deletions: too large: expected at most 100000, got 1e\+23$/],
     ['not YAML at all', '{{{{ ::: ]]\n', /policy\.yaml:1:\d+ /],
     ['an empty file', '', /the policy is empty/],
     ['only comments', '# nothing here\n', /the policy is empty/],
