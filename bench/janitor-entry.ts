@@ -133,6 +133,13 @@ const PROTECTED = 50;
 const rounds: Array<{ janitorMs: number; rawMs: number }> = [];
 let janitorOps: Record<string, number> = {};
 let rawOps: Record<string, number> = {};
+/** This process's CPU time per expired bucket (ms): the client's own cost, next to moto's. */
+const cpuMs = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000 / EXPIRED;
+};
+let janitorCpu = 0;
+let rawCpu = 0;
 for (let round = 0; round < 2; round++) {
   note(`(a) round ${round + 1} of 2`);
   const expired = names('dg-exp-', EXPIRED);
@@ -140,9 +147,11 @@ for (let round = 0; round < 2; round++) {
   await seed(expired, () => ({ 'dg-expires-at': PAST }), 5);
   await seed(names('dg-keep-', PROTECTED), () => ({ 'dg-expires-at': PAST, Protected: 'true' }), 1);
   let ops = await operations();
+  let cpu = process.cpuUsage();
   let started = performance.now();
   const result = await janitor(policy(url, { dryRun: false, maxDeletions: EXPIRED, concurrency: 16 }));
   const janitorMs = performance.now() - started;
+  janitorCpu = cpuMs(cpu);
   janitorOps = perBucketOps(ops, await operations(), EXPIRED);
   if (result.exitCode !== 0 || (await remaining()) !== PROTECTED) throw new Error(`janitor run: exit ${result.exitCode}, ${await remaining()} buckets left`);
 
@@ -150,9 +159,11 @@ for (let round = 0; round < 2; round++) {
   await seed(expired, () => ({ 'dg-expires-at': PAST }), 5);
   await seed(names('dg-keep-', PROTECTED), () => ({ 'dg-expires-at': PAST, Protected: 'true' }), 1);
   ops = await operations();
+  cpu = process.cpuUsage();
   started = performance.now();
   await rawLoop(expired);
   const rawMs = performance.now() - started;
+  rawCpu = cpuMs(cpu);
   rawOps = perBucketOps(ops, await operations(), EXPIRED);
   if ((await remaining()) !== PROTECTED) throw new Error('raw loop left buckets behind');
   rounds.push({ janitorMs, rawMs });
@@ -161,7 +172,7 @@ const janitorMs = Math.min(...rounds.map((r) => r.janitorMs));
 const rawMs = Math.min(...rounds.map((r) => r.rawMs));
 if (process.env.BENCH_JANITOR === 'a') {
   moto.kill('SIGTERM');
-  process.stdout.write(JSON.stringify({ expired: EXPIRED, protected: PROTECTED, objects: 5, janitorMs, rawMs, rounds, janitorOps, rawOps }) + '\n');
+  process.stdout.write(JSON.stringify({ expired: EXPIRED, protected: PROTECTED, objects: 5, janitorMs, rawMs, rounds, janitorOps, rawOps, janitorCpu, rawCpu }) + '\n');
   process.exit(0);
 }
 
@@ -205,6 +216,8 @@ process.stdout.write(
     rounds,
     janitorOps,
     rawOps,
+    janitorCpu,
+    rawCpu,
     perBucket,
     plan: { buckets: PLANNED, ms: plan.ms, listed: plan.listed, eligible: plan.eligible, requestsPerBucket: planRequests / PLANNED, peakRssMb: plan.peakRssMb },
   }) + '\n',

@@ -151,6 +151,7 @@ if (wanted('janitor') || wanted('janitor-a')) {
   const ops = (o) => `${Object.values(o).reduce((a, b) => a + b, 0).toFixed(2)} (${Object.entries(o).map(([op, n]) => `${op} ${n.toFixed(2)}`).join(', ')})`;
   line(`  requests per expired bucket: janitor ${ops(jb.janitorOps)}`);
   line(`                               raw loop ${ops(jb.rawOps)}`);
+  line(`  client CPU per expired bucket (this process, SDK included): janitor ${jb.janitorCpu.toFixed(1)} ms, raw loop ${jb.rawCpu.toFixed(1)} ms`);
   if (jb.perBucket) {
     line(`janitor (b): requests per bucket, live run: ${Object.entries(jb.perBucket).map(([n, r]) => `${Number(r).toFixed(2)} at ${n} buckets`).join(', ')} (target: constant)`);
     line(`janitor (c): dry-run plan over ${jb.plan.buckets} buckets: ${(jb.plan.ms / 1000).toFixed(1)} s, ${jb.plan.requestsPerBucket.toFixed(2)} requests per bucket (target <= 2), peak RSS ${jb.plan.peakRssMb.toFixed(0)} MB (target <= 200 MB), ${jb.plan.listed} listed, ${jb.plan.eligible} eligible`);
