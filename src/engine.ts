@@ -6,6 +6,9 @@ import type { CommonConfig, ModuleRegistry, StepContext, StepOutcome, StepVerdic
 import { durationMs } from './policy/types.ts';
 import type { Policy } from './policy/schema.ts';
 
+/** Decisions a step logs one line each at info; the rest go to debug and the audit artifact. */
+export const DECISIONS_LOGGED = 20;
+
 export type StepEffect = 'pass' | 'block' | 'warn' | 'error' | 'overridden';
 
 /** A valid /driftguard override for the commit under check. */
@@ -283,13 +286,15 @@ export async function runEngine(options: RunOptions): Promise<RunResult> {
       stepLog.info({ sha: event.pr?.headSha ?? event.sha }, 'step started');
       const planned = await module.plan(ctx);
       const outcome = !dryRun && module.apply && planned.actions.some((a) => a.status === 'planned') ? await module.apply(planned, ctx) : planned;
-      // One line per decision at debug (the audit artifact has them all); the step's counts at info.
+      // A step's first decisions one line each at info, the rest at debug (the audit artifact has
+      // them all), and the counts on the step's summary line: a 10,000-finding run is not 10,000 lines.
       const counts: Record<string, number> = {};
-      for (const decision of outcome.decisions) {
+      outcome.decisions.forEach((decision, i) => {
         counts[decision.decision] = (counts[decision.decision] ?? 0) + 1;
-        stepLog.debug({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');
-      }
-      stepLog.info({ verdict: outcome.verdict, findings: outcome.findings.length, decisions: counts }, outcome.summary);
+        stepLog[i < DECISIONS_LOGGED ? 'info' : 'debug']({ decision: decision.decision, subject: decision.subject, why: decision.reason }, 'decision');
+      });
+      const unlogged = Math.max(0, outcome.decisions.length - DECISIONS_LOGGED);
+      stepLog.info({ verdict: outcome.verdict, findings: outcome.findings.length, decisions: counts, ...(unlogged ? { decisionsAtDebug: unlogged } : {}) }, outcome.summary);
       return outcome;
     },
     async findOverride(steps) {
