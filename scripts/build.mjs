@@ -1,12 +1,15 @@
 // Bundles the CLI into dist/ with esbuild. The core (yaml, zod, xstate, pino) is bundled so that
-// start-up reads a handful of files instead of hundreds; cloud SDKs and the AI client stay
-// external and are only imported by the commands that need them.
+// start-up reads a handful of files instead of hundreds; cloud SDKs, the AI client and the
+// tree-sitter grammars stay external and are only imported by the commands that need them. The
+// GitHub client (Octokit) is bundled into a chunk of its own, loaded only when a command talks to
+// GitHub: the package does not depend on it, so installing DriftGuard pulls none of its
+// dependencies (some of which declare Node 22 while working on 20).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@octokit/*', 'octokit', '@vscode/tree-sitter-wasm'];
+const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@vscode/tree-sitter-wasm'];
 
 const forAction = process.argv.includes('--action');
 
