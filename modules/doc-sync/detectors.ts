@@ -81,15 +81,17 @@ export const LINE_DETECTORS: ReadonlyArray<{ files: (path: string) => boolean; d
   },
 ];
 
-/** Shell names that are the environment's own, never a project's new input. */
+/**
+ * Names the shell, the login or the operating system sets in every process: never a project's
+ * input. Names users or CI services set (CI, GITHUB_*, XDG_*, EDITOR) are inputs like any other,
+ * as they are when JS reads them.
+ */
 export const SHELL_BUILTINS = new Set([
   'HOME', 'PATH', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'IFS', 'UID', 'EUID',
-  'GID', 'PPID', 'HOSTNAME', 'HOSTTYPE', 'OSTYPE', 'MACHTYPE', 'TMPDIR', 'TMP', 'TEMP', 'RANDOM', 'LINENO', 'SECONDS', 'REPLY',
-  'OPTARG', 'OPTIND', 'BASH', 'BASH_SOURCE', 'BASH_VERSION', 'BASH_REMATCH', 'FUNCNAME', 'PIPESTATUS', 'SHLVL', 'PS1', 'PS2', 'PS4',
-  'EDITOR', 'VISUAL', 'PAGER', 'DISPLAY', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR', 'CI', 'DEBIAN_FRONTEND',
-  'GITHUB_TOKEN', 'GITHUB_WORKSPACE', 'GITHUB_SHA', 'GITHUB_REF', 'GITHUB_REF_NAME', 'GITHUB_REPOSITORY', 'GITHUB_OUTPUT', 'GITHUB_ENV',
-  'GITHUB_STEP_SUMMARY', 'GITHUB_PATH', 'GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'GITHUB_RUN_ID', 'GITHUB_ACTOR', 'GITHUB_HEAD_REF',
-  'GITHUB_BASE_REF', 'GITHUB_SERVER_URL', 'GITHUB_API_URL', 'RUNNER_OS', 'RUNNER_TEMP', 'RUNNER_ARCH', 'RUNNER_TOOL_CACHE',
+  'GID', 'PPID', 'HOSTNAME', 'HOSTTYPE', 'OSTYPE', 'MACHTYPE', 'TMPDIR', 'RANDOM', 'SRANDOM', 'LINENO', 'SECONDS', 'EPOCHSECONDS',
+  'EPOCHREALTIME', 'REPLY', 'OPTARG', 'OPTIND', 'OPTERR', 'BASH', 'BASHPID', 'BASH_SOURCE', 'BASH_VERSION', 'BASH_VERSINFO', 'BASH_REMATCH',
+  'BASH_LINENO', 'BASH_ARGC', 'BASH_ARGV', 'BASH_SUBSHELL', 'BASH_COMMAND', 'FUNCNAME', 'PIPESTATUS', 'SHLVL', 'PS1', 'PS2', 'PS3', 'PS4',
+  'COLUMNS', 'LINES', 'HISTFILE', 'ZSH_VERSION', 'KSH_VERSION',
 ]);
 
 const JS_DESTRUCTURE_OPEN = /\b(?:const|let|var)\s*\{([^}]*)$/;

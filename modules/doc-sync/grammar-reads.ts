@@ -251,93 +251,139 @@ export async function goScan(text: string): Promise<GrammarScan> {
 // ---------------------------------------------------------------------------------------------
 // Shell (tree-sitter-bash: sh, bash, and the common ground of zsh and ksh)
 
-const SH_TYPES = new Set(['variable_assignment', 'simple_expansion', 'expansion', 'for_statement', 'command', 'declaration_command', 'arithmetic_expansion']);
+const SH_TYPES = new Set(['variable_assignment', 'simple_expansion', 'expansion', 'for_statement', 'command', 'declaration_command', 'arithmetic_expansion', 'function_definition']);
 /** `read` options that take a value. */
 const READ_VALUE_OPTIONS = /^-[a-zA-Z]*[adinNptu]$/;
+/** Declarations that make a name local when used inside a function. */
+const LOCAL_DECLARATIONS = new Set(['local', 'declare', 'typeset']);
 
 interface ShellEvent {
   at: number;
+  kind: 'read' | 'assign' | 'local' | 'call';
   name: string;
-  read: boolean;
   line: number;
+}
+
+/** The reads, assignments and commands of a stretch of script in the order they happen, function bodies left out. */
+function shellEvents(root: Node, inFunction: boolean, functions: Map<string, ShellEvent[]>): ShellEvent[] {
+  const events: ShellEvent[] = [];
+  const read = (node: Node, name: string) => events.push({ at: node.startIndex, kind: 'read', name, line: lineOf(node) });
+  const assign = (at: number, name: string, node: Node, local = false) => events.push({ at, kind: local ? 'local' : 'assign', name, line: lineOf(node) });
+  const declaredLocal = (declaration: Node | null) => inFunction && declaration?.type === 'declaration_command' && LOCAL_DECLARATIONS.has(declaration.children[0]?.text ?? '');
+  visit(root, (node) => {
+    switch (node.type) {
+      case 'function_definition': {
+        if (node.id === root.id) return;
+        const name = node.childForFieldName('name')?.text;
+        const body = node.childForFieldName('body');
+        // A function's commands happen when it is called, not where it is written.
+        if (name && body && !functions.has(name)) functions.set(name, shellEvents(body, true, functions));
+        return 'skip';
+      }
+      case 'variable_assignment': {
+        const name = node.childForFieldName('name');
+        // `X=1 cmd`: the assignment is the command's environment, not the script's.
+        if (name?.type === 'variable_name' && node.parent?.type !== 'command') assign(node.endIndex, name.text, node, declaredLocal(node.parent));
+        return;
+      }
+      case 'simple_expansion': {
+        const name = node.namedChildren[0];
+        if (name?.type === 'variable_name') read(node, name.text);
+        return;
+      }
+      case 'expansion': {
+        if (node.text.startsWith('${!')) return;
+        const first = node.namedChildren[0];
+        const name = first?.type === 'variable_name' ? first : first?.type === 'subscript' ? first.childForFieldName('name') : null;
+        if (name?.type !== 'variable_name') return;
+        read(node, name.text);
+        if (/^\$\{[A-Za-z_][A-Za-z0-9_]*:?=/.test(node.text)) assign(node.endIndex, name.text, node);
+        return;
+      }
+      case 'arithmetic_expansion': {
+        for (const name of node.descendantsOfType('variable_name')) {
+          if (name && name.parent && name.parent.type !== 'simple_expansion' && name.parent.type !== 'expansion') read(name, name.text);
+        }
+        return;
+      }
+      case 'for_statement': {
+        const variable = node.childForFieldName('variable');
+        if (variable) assign(variable.startIndex, variable.text, node);
+        return;
+      }
+      case 'declaration_command': {
+        const keyword = node.children[0]?.text;
+        if (keyword === 'export' || keyword === 'readonly') return;
+        for (const child of node.namedChildren) if (child?.type === 'variable_name') assign(child.startIndex, child.text, child, declaredLocal(node));
+        return;
+      }
+      case 'command': {
+        const name = node.childForFieldName('name')?.text;
+        if (!name) return;
+        if (name !== 'read') {
+          // A call of a function of the script (known once the whole file is read): after its arguments.
+          events.push({ at: node.endIndex, kind: 'call', name, line: lineOf(node) });
+          return;
+        }
+        const args = node.childrenForFieldName('argument').filter((a): a is Node => !!a);
+        for (let i = 0; i < args.length; i++) {
+          const arg = args[i]!;
+          if (arg.type !== 'word') continue;
+          if (arg.text.startsWith('-')) {
+            if (READ_VALUE_OPTIONS.test(arg.text)) i++;
+            continue;
+          }
+          assign(arg.startIndex, arg.text, arg);
+        }
+        return;
+      }
+    }
+  }, SH_TYPES);
+  // Reads before assignments at the same place: `X=${X:-d}` reads X, then assigns it.
+  const rank = { read: 0, call: 1, local: 2, assign: 2 } as const;
+  return events.sort((a, b) => a.at - b.at || rank[a.kind] - rank[b.kind]);
 }
 
 /**
  * Shell reads: `$X`, `${X}`, `${X:-default}` and every other `${X...}` form, names in `$(( ))`.
  * A name is an input when the script reads it before it assigns it (`[ -z "$X" ] && X=default`,
- * `: "${X:=default}"`); a name it only reads after assigning it (`X=1`, `local X`, `read X`,
- * `for X in`) is internal. `X=1 cmd` sets X for that command only, so a later `$X` is an input.
- * Single quotes, quoted here-documents (`<<'EOF'`) and comments expand nothing; `${!X}` is
- * indirect and names no variable. Environment builtins (HOME, PATH, ...) are never inputs.
+ * `: "${X:=default}"`); a name it only reads after assigning it (`X=1`, `read X`, `for X in`, a
+ * function's `local X`) is internal. A function's reads and assignments happen where it is
+ * called, in the order of the calls; a function no code of the file calls (a trap handler, a
+ * sourced library's) runs after the file's top level. `X=1 cmd` sets X for that command only, so a
+ * later `$X` is an input. Single quotes, quoted here-documents (`<<'EOF'`) and comments expand
+ * nothing; `${!X}` is indirect. Names the shell itself sets (HOME, PATH, IFS, ...) are never inputs.
  */
 export async function shellScan(text: string): Promise<GrammarScan> {
   return (
     (await withTree('bash', text, (root) => {
-      const events: ShellEvent[] = [];
-      const read = (node: Node, name: string) => events.push({ at: node.startIndex, name, read: true, line: lineOf(node) });
-      const assign = (at: number, name: string, node: Node) => events.push({ at, name, read: false, line: lineOf(node) });
-      visit(root, (node) => {
-        switch (node.type) {
-          case 'variable_assignment': {
-            const name = node.childForFieldName('name');
-            // `X=1 cmd`: the assignment is the command's environment, not the script's.
-            if (name?.type === 'variable_name' && node.parent?.type !== 'command') assign(node.endIndex, name.text, node);
-            return;
-          }
-          case 'simple_expansion': {
-            const name = node.namedChildren[0];
-            if (name?.type === 'variable_name') read(node, name.text);
-            return;
-          }
-          case 'expansion': {
-            if (node.text.startsWith('${!')) return;
-            const first = node.namedChildren[0];
-            const name = first?.type === 'variable_name' ? first : first?.type === 'subscript' ? first.childForFieldName('name') : null;
-            if (name?.type !== 'variable_name') return;
-            read(node, name.text);
-            if (/^\$\{[A-Za-z_][A-Za-z0-9_]*:?=/.test(node.text)) assign(node.endIndex, name.text, node);
-            return;
-          }
-          case 'arithmetic_expansion': {
-            for (const name of node.descendantsOfType('variable_name')) {
-              if (name && name.parent && name.parent.type !== 'simple_expansion' && name.parent.type !== 'expansion') read(name, name.text);
+      const functions = new Map<string, ShellEvent[]>();
+      const top = shellEvents(root, false, functions);
+      const assigned = new Set<string>();
+      const expanded = new Set<string>();
+      const reads: PendingRead[] = [];
+      const run = (events: readonly ShellEvent[], locals: Set<string>) => {
+        for (const e of events) {
+          if (e.kind === 'read') {
+            if (!assigned.has(e.name) && !locals.has(e.name) && ENV_NAME.test(e.name) && !SHELL_BUILTINS.has(e.name)) {
+              reads.push({ name: e.name, line: e.line, detector: 'shell.parameter' });
             }
-            return;
-          }
-          case 'for_statement': {
-            const variable = node.childForFieldName('variable');
-            if (variable) assign(variable.startIndex, variable.text, node);
-            return;
-          }
-          case 'declaration_command': {
-            const keyword = node.children[0]?.text;
-            if (keyword === 'export' || keyword === 'readonly') return;
-            for (const child of node.namedChildren) if (child?.type === 'variable_name') assign(child.startIndex, child.text, child);
-            return;
-          }
-          case 'command': {
-            if (node.childForFieldName('name')?.text !== 'read') return;
-            const args = node.childrenForFieldName('argument').filter((a): a is Node => !!a);
-            for (let i = 0; i < args.length; i++) {
-              const arg = args[i]!;
-              if (arg.type !== 'word') continue;
-              if (arg.text.startsWith('-')) {
-                if (READ_VALUE_OPTIONS.test(arg.text)) i++;
-                continue;
-              }
-              assign(arg.startIndex, arg.text, arg);
-            }
-            return;
+          } else if (e.kind === 'local') locals.add(e.name);
+          else if (e.kind === 'assign') {
+            if (!locals.has(e.name)) assigned.add(e.name);
+          } else if (functions.has(e.name) && !expanded.has(e.name)) {
+            // Each function once, at its first call: a later call reads nothing the first did not
+            // (names only ever become assigned). Locals are dynamic: the callee sees the caller's.
+            expanded.add(e.name);
+            run(functions.get(e.name)!, new Set(locals));
           }
         }
-      }, SH_TYPES);
-      // Reads before assignments at the same place: `X=${X:-d}` reads X, then assigns it.
-      events.sort((a, b) => a.at - b.at || Number(b.read) - Number(a.read));
-      const assigned = new Set<string>();
-      const reads: PendingRead[] = [];
-      for (const e of events) {
-        if (!e.read) assigned.add(e.name);
-        else if (!assigned.has(e.name) && ENV_NAME.test(e.name) && !SHELL_BUILTINS.has(e.name)) reads.push({ name: e.name, line: e.line, detector: 'shell.parameter' });
+      };
+      run(top, new Set());
+      for (const [name, events] of functions) {
+        if (expanded.has(name)) continue;
+        expanded.add(name);
+        run(events, new Set());
       }
       return { reads, constants: new Map() };
     })) ?? { reads: [], constants: new Map() }
