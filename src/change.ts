@@ -53,10 +53,8 @@ export function githubChange(api: GitHubApi, pr: number, base: string, head: str
  */
 export async function changeSourceFor(ref: ChangeRef, git: Git, github?: () => Promise<{ api: GitHubApi; pr: number } | undefined>): Promise<ChangeSource> {
   if (ref.kind !== 'git') throw new DriftGuardError('usage', 'this event carries no change to read (expected a pull request)');
-  const missing: string[] = [];
-  for (const [what, sha] of [['base', ref.base], ['head', ref.head]] as const) {
-    if (!(await git.resolve(sha).catch(() => ''))) missing.push(`the ${what} commit ${sha.slice(0, 12)}`);
-  }
+  const found = await Promise.all([ref.base, ref.head].map((sha) => git.resolve(sha).catch(() => '')));
+  const missing = (['base', 'head'] as const).flatMap((what, i) => (found[i] ? [] : [`the ${what} commit ${(i === 0 ? ref.base : ref.head).slice(0, 12)}`]));
   if (missing.length === 0) return gitChange(git, ref.base, ref.head);
   const remote = await github?.().catch(() => undefined);
   if (remote) return githubChange(remote.api, remote.pr, ref.base, ref.head);

@@ -5,6 +5,9 @@ const MAX_BUFFER = 64 * 1024 * 1024;
 
 /** Runs git in one working directory; every failure names the command and git's own words. */
 export class Git {
+  /** Commits refs resolved to, by ref; see `resolve`. */
+  private readonly resolved = new Map<string, Promise<string>>();
+
   constructor(readonly cwd: string) {}
 
   run(args: readonly string[], options: { allowFail?: boolean } = {}): Promise<string> {
@@ -47,8 +50,27 @@ export class Git {
     return (await this.run(['rev-parse', '--is-inside-work-tree'], { allowFail: true })).trim() === 'true';
   }
 
-  async resolve(ref: string): Promise<string> {
-    return (await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+  /**
+   * The full sha of the commit a ref (sha, branch, tag, `HEAD`) names; rejects with git_failed when
+   * it names no commit here. Remembered per Git instance: a ref's commit changes only when
+   * something moves the ref, and DriftGuard never moves, fetches or creates refs while a command
+   * runs. A failure is not remembered, so a ref that appears later is found.
+   */
+  resolve(ref: string): Promise<string> {
+    let sha = this.resolved.get(ref);
+    if (!sha) {
+      sha = this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).then((out) => this.known(out.trim()));
+      this.resolved.set(ref, sha);
+      const failed = sha;
+      failed.catch(() => this.resolved.get(ref) === failed && this.resolved.delete(ref));
+    }
+    return sha;
+  }
+
+  /** Records that a full sha names a commit (it resolves to itself); returns it. */
+  private known(sha: string): string {
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) && !this.resolved.has(sha)) this.resolved.set(sha, Promise.resolve(sha));
+    return sha;
   }
 
   /** The repository's default branch: origin's HEAD, else the first of main, master, trunk that exists. */
@@ -56,13 +78,13 @@ export class Git {
     const remoteHead = (await this.run(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], { allowFail: true })).trim();
     if (remoteHead) return remoteHead;
     for (const candidate of ['main', 'master', 'trunk', 'origin/main', 'origin/master']) {
-      if ((await this.run(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], { allowFail: true })).trim()) return candidate;
+      if (await this.resolve(candidate).catch(() => '')) return candidate;
     }
     throw new DriftGuardError('usage', `cannot tell the default branch of ${this.cwd}: no origin/HEAD, main or master; pass --base REF`);
   }
 
   async mergeBase(base: string, head: string): Promise<string> {
-    return (await this.run(['merge-base', base, head])).trim();
+    return this.known((await this.run(['merge-base', base, head])).trim());
   }
 
   /** The content of a file at a commit, or undefined when it does not exist there. */

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { Hit } from './detectors.ts';
 import { DiffParser, forEachLine, type DiffEvent } from './diff.ts';
-import { matchAll, type CompiledRule } from './rules.ts';
+import type { CompiledRule } from './rules.ts';
 import type { DocSyncConfig } from './schema.ts';
 
 export interface FileHit extends Hit {
@@ -193,4 +193,16 @@ export function flagHunks(result: GuardResult, hits: readonly FileHit[]): void {
   for (const hit of hits) {
     for (const h of result.hunks) if (h.file === hit.file && h.lines.some((l) => l.added && l.line === hit.line)) h.flagged = true;
   }
+}
+
+/** The names a custom rule matches in a text, in order (at most about 100). */
+export function matchAll(compiled: CompiledRule, text: string): string[] {
+  const names: string[] = [];
+  const matcher = compiled.regex.matcher(text);
+  while (matcher.find()) {
+    const name = typeof compiled.group === 'string' ? matcher.group(compiled.group) : matcher.group(compiled.group);
+    if (name) names.push(name);
+    if (names.length > 100) break;
+  }
+  return names;
 }

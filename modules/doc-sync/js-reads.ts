@@ -1,5 +1,6 @@
 import { parse, type ParserPlugin } from '@babel/parser';
-import { ENV_NAME, type Hit } from './detectors.ts';
+import { ENV_NAME } from './detectors.ts';
+import type { GrammarScan, PendingRead } from './grammar-reads.ts';
 
 /** A Babel AST node, walked generically: only the fields a read form needs are looked at. */
 interface N {
@@ -37,6 +38,8 @@ export function parseJs(path: string, text: string): N | undefined {
         allowUndeclaredExports: true,
         allowNewTargetOutsideFunction: true,
         allowSuperOutsideMethod: true,
+        // Comments are never read: not attaching them to nodes saves time on commented code.
+        attachComment: false,
       }) as unknown as N;
     } catch {
       // next grammar
@@ -99,8 +102,6 @@ class Bindings {
   private readonly functions = new Map<string, N>();
   private readonly calls: Array<{ callee: string; args: N[]; stack: N[] }> = [];
 
-  /** Constants other files of the change declare. */
-  shared: ReadonlyMap<string, string> = new Map();
   /** Constants this file declares that look like names, for other files. */
   readonly exported = new Map<string, string>();
 
@@ -176,16 +177,25 @@ class Bindings {
     this.calls.length = 0;
   }
 
-  /** The string a computed key stands for: a literal, a module constant, or `consts.K` / `exports.K`. */
-  keyValue(raw: unknown): string | undefined {
+  /**
+   * The name a computed key stands for: a literal or a constant of this file (`{ name }`), else a
+   * reference (`{ ref }`) to a constant another changed file may declare (`KEY`, `consts.KEY`),
+   * resolved once every changed file's constants are known. Undefined for anything else.
+   */
+  key(raw: unknown): { name?: string; ref?: string } | undefined {
     const node = unwrap(raw);
     if (!node) return undefined;
     const literal = str(node);
-    if (literal !== undefined) return literal;
-    if (node.type === 'Identifier') return this.constants.get(node.name as string) ?? this.shared.get(node.name as string);
+    if (literal !== undefined) return { name: literal };
+    if (node.type === 'Identifier') {
+      const own = this.constants.get(node.name as string);
+      return own !== undefined ? { name: own } : { ref: node.name as string };
+    }
     if (isMember(node) && !node.computed) {
       const name = ident(node.property);
-      return name ? this.constants.get(`exports.${name}`) ?? this.shared.get(name) : undefined;
+      if (!name) return undefined;
+      const own = this.constants.get(`exports.${name}`);
+      return own !== undefined ? { name: own } : { ref: name };
     }
     return undefined;
   }
@@ -279,29 +289,28 @@ export function jsLearn(ast: N): JsModule {
   return { ast, bindings };
 }
 
-/** String constants a file declares at any level (`const K = 'X'`, `exports.K = 'X'`), for other files' lookups. */
-export function jsConstants(module: JsModule): ReadonlyMap<string, string> {
-  return module.bindings.exported;
-}
-
 /**
  * Environment reads in one JS/TS file, found on its syntax tree: member and index reads of
  * `process.env` and its aliases, destructuring, `'X' in env`, `import.meta.env`, `Bun.env`,
- * `Deno.env.get`. Writes (`process.env.X = ...`, `delete process.env.X`) are not reads.
+ * `Deno.env.get`. Writes (`process.env.X = ...`, `delete process.env.X`) are not reads. A key
+ * that names a constant the file does not declare (`process.env[KEY]`) is kept as a reference
+ * (`ref`), for `resolveReads` to look up among the other changed files' constants.
  */
-export function jsReads(module: JsModule, shared: ReadonlyMap<string, string> = new Map()): Hit[] {
+export function jsPendingReads(module: JsModule): PendingRead[] {
   const { ast, bindings } = module;
-  bindings.shared = shared;
-  const hits: Hit[] = [];
-  const add = (name: string | undefined, at: N, detector: string) => {
-    if (name && ENV_NAME.test(name)) hits.push({ name, line: lineOf(at), detector, kind: 'environment variable' });
+  const reads: PendingRead[] = [];
+  const add = (key: { name?: string; ref?: string } | undefined, at: N, detector: string) => {
+    if (!key || (key.name === undefined && key.ref === undefined)) return;
+    if (key.name !== undefined && !ENV_NAME.test(key.name)) return;
+    reads.push({ ...key, line: lineOf(at), detector });
   };
+  const named = (name: string | undefined) => (name === undefined ? undefined : { name });
   const destructure = (pattern: unknown, value: unknown, passed = false) => {
     const target = unwrap(pattern);
     if (target?.type !== 'ObjectPattern' || !(passed || bindings.envOf(value))) return;
     for (const prop of target.properties as N[]) {
       if (prop.type !== 'ObjectProperty') continue;
-      add(prop.computed ? bindings.keyValue(prop.key) : ident(prop.key) ?? str(prop.key), prop.key as N, 'js.destructure-env');
+      add(prop.computed ? bindings.key(prop.key) : named(ident(prop.key) ?? str(prop.key)), prop.key as N, 'js.destructure-env');
     }
   };
   walk(ast, (node, parent, key) => {
@@ -312,12 +321,11 @@ export function jsReads(module: JsModule, shared: ReadonlyMap<string, string> = 
       if (parent?.type === 'UnaryExpression' && parent.operator === 'delete') return;
       if (parent?.type === 'UpdateExpression') return;
       if ((parent?.type === 'CallExpression' || parent?.type === 'OptionalCallExpression') && key === 'callee') return;
-      const name = node.computed ? bindings.keyValue(node.property) : ident(node.property);
-      add(name, node.property as N, node.computed ? `${DETECTOR[env]}-index` : DETECTOR[env]);
+      add(node.computed ? bindings.key(node.property) : named(ident(node.property)), node.property as N, node.computed ? `${DETECTOR[env]}-index` : DETECTOR[env]);
     } else if (bindings.envPatterns.has(node)) destructure(node, undefined, true);
     else if (node.type === 'VariableDeclarator') destructure(node.id, node.init);
     else if (node.type === 'AssignmentExpression' || node.type === 'AssignmentPattern') destructure(node.left, node.right);
-    else if (node.type === 'BinaryExpression' && node.operator === 'in' && bindings.envOf(node.right)) add(bindings.keyValue(node.left), node, 'js.in-env');
+    else if (node.type === 'BinaryExpression' && node.operator === 'in' && bindings.envOf(node.right)) add(bindings.key(node.left), node, 'js.in-env');
     else if (node.type === 'CallExpression' || node.type === 'OptionalCallExpression') {
       const callee = unwrap(node.callee);
       if (!callee || !isMember(callee)) return;
@@ -325,11 +333,23 @@ export function jsReads(module: JsModule, shared: ReadonlyMap<string, string> = 
       const object = unwrap(callee.object);
       const args = node.arguments as N[];
       if ((method === 'get' || method === 'has') && object && isMember(object) && propName(object) === 'env' && ident(unwrap(object.object)) === 'Deno') {
-        add(bindings.keyValue(args[0]), node, 'js.deno-env');
+        add(bindings.key(args[0]), node, 'js.deno-env');
       } else if (method === 'hasOwnProperty' && bindings.envOf(object)) {
-        add(bindings.keyValue(args[0]), node, 'js.in-env');
+        add(bindings.key(args[0]), node, 'js.in-env');
       }
     }
   }, bindings.stack);
-  return hits;
+  return reads;
+}
+
+/**
+ * Parses one JS/TS file and returns what it reads and the string constants it declares that look
+ * like names (`const K = 'X'`, `exports.K = 'X'`), for the other files' lookups. The syntax tree is
+ * dropped on return, so a large change holds only its reads. Undefined when no grammar accepts it.
+ */
+export function jsScan(path: string, text: string): GrammarScan | undefined {
+  const ast = parseJs(path, text);
+  if (!ast) return undefined;
+  const module = jsLearn(ast);
+  return { reads: jsPendingReads(module), constants: module.bindings.exported };
 }

@@ -1,9 +1,9 @@
 import picomatch from 'picomatch';
 import type { ChangeSource } from '../../src/change.ts';
 import type { Hit } from './detectors.ts';
-import type { ChangedFile, FileHit } from './guard.ts';
+import { matchAll, type ChangedFile, type FileHit } from './guard.ts';
 import { constantsOf, languageOf, prepare, readsOf, type ParsedFile } from './reads.ts';
-import { matchAll, type CompiledRule } from './rules.ts';
+import type { CompiledRule } from './rules.ts';
 
 const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
 const MAX_FILE = 16 * 1024 * 1024;

@@ -7,7 +7,6 @@ import { allowMatcher, loadDocs } from './docs.ts';
 import { GitBatchReader } from './git-batch.ts';
 import { flagHunks, runGuard, type FileHit } from './guard.ts';
 import { newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
-import { compileRule } from './rules.ts';
 import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
 
@@ -62,21 +61,25 @@ function withBatch(change: ChangeSource, batch: GitBatchReader | undefined): Cha
 
 async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, search: BaseSearch | undefined): Promise<StepOutcome> {
   const { config, deps, log } = ctx;
-  const docs = await loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs);
+  // The RE2 engine is loaded only for a policy with custom rules.
+  const rules = config.rules.length === 0 ? [] : config.rules.map((await import('./rules.ts')).compileRule);
   const allowed = allowMatcher(config.allow);
-  const rules = config.rules.map(compileRule);
 
   const apiKey = deps.env[config.ai.api_key_env];
   const aiWanted = config.ai.enabled;
   const aiPossible = aiWanted && Boolean(apiKey);
   const budgetChars = config.ai.max_input_tokens * 4;
 
-  const guard = await runGuard(change.diffChunks(), {
-    config,
-    rules,
-    readHead: (p) => change.readHead(p),
-    keepChars: aiPossible ? budgetChars * 2 : 0,
-  });
+  // The docs (the head's tree) and the diff are independent: read them at the same time.
+  const [docs, guard] = await Promise.all([
+    loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs),
+    runGuard(change.diffChunks(), {
+      config,
+      rules,
+      readHead: (p) => change.readHead(p),
+      keepChars: aiPossible ? budgetChars * 2 : 0,
+    }),
+  ]);
 
   const include = picomatch(config.include, { dot: true });
   const exclude = picomatch(config.exclude, { dot: true });

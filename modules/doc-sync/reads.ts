@@ -1,5 +1,5 @@
 import { FileScanner, isCompose, isDockerfile, isJs, isShell, isWorkflow, LINE_DETECTORS, type Hit } from './detectors.ts';
-import { jsConstants, jsLearn, jsReads, parseJs, type JsModule } from './js-reads.ts';
+import { jsScan } from './js-reads.ts';
 import { goScan, pythonScan, resolveReads, shellScan, type GrammarScan } from './grammar-reads.ts';
 import { C_LIKE, isShellScript, maskCode, PHP, RUBY, type Lexicon } from './text-reads.ts';
 import { yamlEnvHits } from './yaml-env.ts';
@@ -65,22 +65,26 @@ function lineReads(path: string, text: string): Hit[] {
 const MAX_CONSTANTS_FILE = 256 * 1024;
 const NAME_LITERAL = /['"`][A-Z_][A-Z0-9_]*['"`]/;
 
-/** A parsed file, kept between the constants pass and the reads pass. */
+/**
+ * A file read for the reads pass, kept until every changed file's constants are known: only what
+ * it reads and declares, never its text or syntax tree, so a large change costs little memory.
+ */
 export interface ParsedFile {
   path: string;
   language: Language;
-  text: string;
-  js?: JsModule;
-  /** Python, Go and shell: the reads and constants found by the grammar (the tree itself is freed). */
+  /** JS/TS, Python, Go and shell: the reads and constants found by the parser (the tree itself is freed). */
   scan?: GrammarScan;
+  /** Every other language (and JS that no grammar accepts): the reads, found line by line. */
+  hits?: Hit[];
 }
 
 const SCANS: Partial<Record<Language, (text: string) => Promise<GrammarScan>>> = { python: pythonScan, go: goScan, shell: shellScan };
+const NO_CONSTANTS: ReadonlyMap<string, string> = new Map();
 
 /**
  * Reads a file for the reads pass: JS/TS parsed with Babel, Python, Go and shell with their
- * tree-sitter grammars. Undefined when the file is in no language the guard reads, or cannot
- * read anything (no `env` in a JS file, no `$` in a script, ...).
+ * tree-sitter grammars, the rest line by line. Undefined when the file is in no language the
+ * guard reads, or cannot read anything (no `env` in a JS file, no `$` in a script, ...).
  */
 export async function prepare(path: string, text: string): Promise<ParsedFile | undefined> {
   const language = languageOf(path, text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n')));
@@ -89,10 +93,12 @@ export async function prepare(path: string, text: string): Promise<ParsedFile | 
   const constantsOnly = (language === 'js' || language === 'go' || language === 'python') && !mayRead(language, text) && text.length <= MAX_CONSTANTS_FILE && NAME_LITERAL.test(text);
   if (!constantsOnly && !mayRead(language, text)) return undefined;
   const scan = SCANS[language];
-  if (scan) return { path, language, text, scan: await scan(text) };
-  if (language !== 'js') return { path, language, text };
-  const ast = parseJs(path, text);
-  return { path, language, text, js: ast ? jsLearn(ast) : undefined };
+  if (scan) return { path, language, scan: await scan(text) };
+  if (language === 'js') {
+    const js = jsScan(path, text);
+    return js ? { path, language, scan: js } : { path, language, hits: lineReads(path, text) };
+  }
+  return { path, language, hits: language === 'compose' || language === 'workflow' ? yamlEnvHits(path, text) : lineReads(path, text) };
 }
 
 /** String constants declared by the parsed files, per language (`const K = 'X'`, `exports.K = 'X'`, `KEY = "X"`, `const Key = "X"`). */
@@ -103,7 +109,7 @@ export function constantsOf(files: readonly ParsedFile[]): ConstantsByLanguage {
   const out: ConstantsByLanguage = {};
   const clash = new Map<Language, Set<string>>();
   for (const file of files) {
-    const own = file.js ? jsConstants(file.js) : file.scan?.constants;
+    const own = file.scan?.constants;
     if (!own) continue;
     const all = (out[file.language] ??= new Map());
     const clashes = clash.get(file.language) ?? clash.set(file.language, new Set()).get(file.language)!;
@@ -116,17 +122,13 @@ export function constantsOf(files: readonly ParsedFile[]): ConstantsByLanguage {
   return out;
 }
 
-/** Every environment read a file makes, by language. */
+/**
+ * Every environment read a file makes, by language, with its constant references resolved through
+ * `constants` (those of every changed file). A JS file's own constants were applied when it was
+ * parsed, so its remaining references look only at `constants`.
+ */
 export function readsOf(file: ParsedFile, constants: ConstantsByLanguage = {}): Hit[] {
-  const { path, text } = file;
-  if (file.scan) return resolveReads(file.scan, constants[file.language]);
-  switch (file.language) {
-    case 'js':
-      return file.js ? jsReads(file.js, constants.js ?? new Map()) : lineReads(path, text);
-    case 'compose':
-    case 'workflow':
-      return yamlEnvHits(path, text);
-    default:
-      return lineReads(path, text);
-  }
+  if (!file.scan) return file.hits ?? [];
+  const scan = file.language === 'js' ? { reads: file.scan.reads, constants: NO_CONSTANTS as Map<string, string> } : file.scan;
+  return resolveReads(scan, constants[file.language]);
 }

@@ -10,22 +10,14 @@ export interface CompiledRule {
 
 export class MissingNameGroup extends Error {}
 
-/** Compiles a policy pattern with RE2 semantics (linear time); throws with RE2's own words. */
+/**
+ * Compiles a policy pattern with RE2 semantics (linear time); throws with RE2's own words.
+ * Loaded only when a policy has custom rules (re2js is large); `matchAll` is in guard.ts.
+ */
 export function compileRule(rule: CustomRule): CompiledRule {
   const regex = RE2JS.compile(rule.pattern);
   const named = regex.namedGroups() as Record<string, number>;
   if ('name' in named) return { rule, regex, group: 'name' };
   if (regex.groupCount() < 1) throw new MissingNameGroup('the pattern needs a capture group for the name, e.g. "--([a-z-]+)" or "(?P<name>...)"');
   return { rule, regex, group: 1 };
-}
-
-export function matchAll(compiled: CompiledRule, text: string): string[] {
-  const names: string[] = [];
-  const matcher = compiled.regex.matcher(text);
-  while (matcher.find()) {
-    const name = typeof compiled.group === 'string' ? matcher.group(compiled.group) : matcher.group(compiled.group);
-    if (name) names.push(name);
-    if (names.length > 100) break;
-  }
-  return names;
 }
