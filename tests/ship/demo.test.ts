@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -13,10 +13,8 @@ const commands = [...readFileSync('DEMO.md', 'utf8').matchAll(/```sh\n([\s\S]*?)
   });
 
 const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-const background: ChildProcess[] = [];
 
 afterAll(() => {
-  for (const child of background) child.kill();
   rmSync('.driftguard-demo', { recursive: true, force: true });
 });
 
@@ -25,19 +23,22 @@ describe('DEMO.md', () => {
     expect(commands.length).toBeGreaterThan(10);
   });
 
-  it('every command runs as written, with the exit code and outcome described', { timeout: 240_000 }, () => {
+  it('every command runs as written, pasted into one shell in order, with the exit code and outcome described', { timeout: 240_000 }, () => {
     rmSync('.driftguard-demo', { recursive: true, force: true });
-    const outputs: string[] = [];
-    for (const { line, exit } of commands) {
-      if (line.endsWith('&')) {
-        background.push(spawn('bash', ['-c', line.slice(0, -1)], { env, stdio: 'ignore' }));
-        outputs.push('');
-        continue;
-      }
-      const run = spawnSync('bash', ['-c', line], { env, encoding: 'utf8', timeout: 120_000 });
-      expect(run.status, `${line}\n${run.stdout}\n${run.stderr}`).toBe(exit);
-      outputs.push(run.stdout);
-    }
+    // One bash for the whole page, as a reader pasting it would have: a `cd` or an exported
+    // variable that leaked out of one command would change the next. Markers split the output.
+    const script = [
+      "trap 'kill $(jobs -p) 2>/dev/null' EXIT",
+      ...commands.map(({ line }, i) => (line.endsWith('&') ? line : `echo "__DG_START_${i}__"\n${line}\necho "__DG_EXIT_${i}__=$?"`)),
+    ].join('\n');
+    const run = spawnSync('bash', ['-c', script], { env, encoding: 'utf8', timeout: 230_000 });
+    const outputs = commands.map(({ line, exit }, i) => {
+      if (line.endsWith('&')) return '';
+      const found = new RegExp(`__DG_START_${i}__\\n([\\s\\S]*?)__DG_EXIT_${i}__=(\\d+)`).exec(run.stdout);
+      expect(found, `${line} did not run\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-2000)}`).not.toBeNull();
+      expect(Number(found![2]), `${line}\n${found![1]}\n${run.stderr.slice(-2000)}`).toBe(exit);
+      return found![1]!;
+    });
     const at = (fragment: string, nth = 0) => outputs.filter((_, i) => commands[i]!.line.includes(fragment))[nth] ?? '';
     expect(at('npm run demo --')).toContain('src/config.ts:5  RETRY_BUDGET_MS');
     expect(at('graph')).toContain('routing --> pr_opened: event pr_opened');
