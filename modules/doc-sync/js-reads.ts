@@ -48,21 +48,90 @@ export function parseJs(path: string, text: string): N | undefined {
   return undefined;
 }
 
-const isFunction = (node: N) => /Function|ObjectMethod|ClassMethod/.test(node.type);
+const functionTypes = new Map<string, boolean>();
+/** Whether a node is a function of any kind (declaration, expression, arrow, method). */
+const isFunction = (node: N): boolean => {
+  let fn = functionTypes.get(node.type);
+  if (fn === undefined) functionTypes.set(node.type, (fn = /Function|ObjectMethod|ClassMethod/.test(node.type)));
+  return fn;
+};
 
-/** Visits every node; `stack` holds the functions around the node, innermost last. */
+const LEAF: readonly string[] = [];
+/**
+ * The keys that hold child nodes, in source order, for the node types most code is made of (as
+ * Babel's own VISITOR_KEYS list them; tests/doc-sync/js-walk.test.ts holds the two together).
+ * Other types fall back to every own key but the non-node ones: slower, never wrong.
+ */
+export const CHILD_KEYS = new Map<string, readonly string[]>([
+  ['Identifier', ['typeAnnotation', 'decorators']],
+  ['StringLiteral', LEAF],
+  ['NumericLiteral', LEAF],
+  ['BooleanLiteral', LEAF],
+  ['NullLiteral', LEAF],
+  ['TemplateElement', LEAF],
+  ['ThisExpression', LEAF],
+  ['TSStringKeyword', LEAF],
+  ['TSNumberKeyword', LEAF],
+  ['TSBooleanKeyword', LEAF],
+  ['TSUndefinedKeyword', LEAF],
+  ['TSAnyKeyword', LEAF],
+  ['TSUnknownKeyword', LEAF],
+  ['TSVoidKeyword', LEAF],
+  ['MemberExpression', ['object', 'property']],
+  ['OptionalMemberExpression', ['object', 'property']],
+  ['CallExpression', ['callee', 'typeParameters', 'typeArguments', 'arguments']],
+  ['OptionalCallExpression', ['callee', 'typeParameters', 'typeArguments', 'arguments']],
+  ['NewExpression', ['callee', 'typeParameters', 'typeArguments', 'arguments']],
+  ['ObjectProperty', ['decorators', 'key', 'value']],
+  ['ObjectExpression', ['properties']],
+  ['ArrayExpression', ['elements']],
+  ['VariableDeclaration', ['declarations']],
+  ['VariableDeclarator', ['id', 'init']],
+  ['BinaryExpression', ['left', 'right']],
+  ['LogicalExpression', ['left', 'right']],
+  ['AssignmentExpression', ['left', 'right']],
+  ['ConditionalExpression', ['test', 'consequent', 'alternate']],
+  ['UnaryExpression', ['argument']],
+  ['AwaitExpression', ['argument']],
+  ['SpreadElement', ['argument']],
+  ['ReturnStatement', ['argument']],
+  ['ThrowStatement', ['argument']],
+  ['ExpressionStatement', ['expression']],
+  ['IfStatement', ['test', 'consequent', 'alternate']],
+  ['BlockStatement', ['directives', 'body']],
+  ['ForOfStatement', ['left', 'right', 'body']],
+  ['TemplateLiteral', ['quasis', 'expressions']],
+  ['ArrowFunctionExpression', ['typeParameters', 'params', 'predicate', 'returnType', 'body']],
+  ['FunctionDeclaration', ['id', 'typeParameters', 'params', 'predicate', 'returnType', 'body']],
+  ['ImportDeclaration', ['specifiers', 'source', 'attributes', 'assertions']],
+  ['ImportSpecifier', ['imported', 'local']],
+  ['TSTypeAnnotation', ['typeAnnotation']],
+  ['TSTypeReference', ['typeName', 'typeParameters']],
+  ['TSTypeParameterInstantiation', ['params']],
+  ['TSAsExpression', ['expression', 'typeAnnotation']],
+  ['TSArrayType', ['elementType']],
+  ['TSUnionType', ['types']],
+  ['TSPropertySignature', ['key', 'typeAnnotation']],
+]);
+
+/** Visits every node once, parents before children, in source order; `stack` holds the functions around the node, innermost last. */
 function walk(node: N, visit: (node: N, parent: N | undefined, key: string) => void, stack?: N[], parent?: N, key = ''): void {
   visit(node, parent, key);
-  const fn = stack && isFunction(node);
+  const fn = stack !== undefined && isFunction(node);
   if (fn) stack.push(node);
-  for (const k in node) {
+  const keys = CHILD_KEYS.get(node.type) ?? Object.keys(node);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     const value = node[k];
     if (typeof value !== 'object' || value === null || SKIP_KEYS.has(k)) continue;
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) walk(item, visit, stack, node, k);
+      for (let j = 0; j < value.length; j++) {
+        const item: unknown = value[j];
+        if (isNode(item)) walk(item, visit, stack, node, k);
+      }
     } else if (isNode(value)) walk(value, visit, stack, node, k);
   }
-  if (fn) stack.pop();
+  if (fn) stack!.pop();
 }
 
 const str = (node: unknown): string | undefined => {
@@ -258,7 +327,7 @@ class Bindings {
     }
     if (node.type === 'ExportNamedDeclaration' || node.type === 'VariableDeclaration') return;
     // An injected environment: a destructured parameter named `env` (`detect({ env })`).
-    if (/Function|ObjectMethod|ClassMethod/.test(node.type)) {
+    if (isFunction(node)) {
       for (const param of (node.params as N[] | undefined) ?? []) {
         const pattern = unwrap(param.type === 'AssignmentPattern' ? param.left : param);
         if (pattern?.type !== 'ObjectPattern') continue;

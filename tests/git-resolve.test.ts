@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Git } from '../src/git.ts';
+import { gitChange, changeSourceFor } from '../src/change.ts';
+import { TestRepo } from './helpers/git-repo.ts';
+
+const repos: TestRepo[] = [];
+afterEach(() => {
+  for (const repo of repos.splice(0)) repo.remove();
+});
+
+function repo(): { repo: TestRepo; first: string } {
+  const r = new TestRepo();
+  repos.push(r);
+  r.write({ 'a.txt': 'one\n' });
+  return { repo: r, first: r.commit('first') };
+}
+
+describe('Git.resolve', () => {
+  it('resolves a ref once per Git instance: a ref moved later still gives the commit first seen', async () => {
+    const { repo: r, first } = repo();
+    const git = new Git(r.dir);
+    expect(await git.resolve('main')).toBe(first);
+    r.write({ 'a.txt': 'two\n' });
+    const second = r.commit('second');
+    expect(await git.resolve('main')).toBe(first);
+    expect(await new Git(r.dir).resolve('main')).toBe(second);
+  });
+
+  it('concurrent callers share one answer', async () => {
+    const { repo: r, first } = repo();
+    const git = new Git(r.dir);
+    expect(await Promise.all([git.resolve('HEAD'), git.resolve('HEAD'), git.resolve(first), git.resolve(first.slice(0, 10))])).toEqual([first, first, first, first]);
+  });
+
+  it('does not remember a failure: a ref created later is found', async () => {
+    const { repo: r, first } = repo();
+    const git = new Git(r.dir);
+    await expect(git.resolve('later')).rejects.toThrow(/git rev-parse --verify --quiet later\^\{commit\} failed in /);
+    r.git('branch', 'later');
+    expect(await git.resolve('later')).toBe(first);
+  });
+
+  it('the default branch and the merge base still come from git', async () => {
+    const { repo: r, first } = repo();
+    r.branch('feature');
+    r.write({ 'b.txt': 'b\n' });
+    const head = r.commit('feature');
+    const git = new Git(r.dir);
+    expect(await git.defaultBranch()).toBe('main');
+    expect(await git.mergeBase('main', head)).toBe(first);
+    expect(await git.resolve(first)).toBe(first);
+  });
+});
+
+describe('changeSourceFor', () => {
+  it('names every commit the clone lacks, in one message', async () => {
+    const { repo: r, first } = repo();
+    const git = new Git(r.dir);
+    const missing = 'f'.repeat(40);
+    await expect(changeSourceFor({ kind: 'git', cwd: r.dir, base: missing, head: 'e'.repeat(40) }, git)).rejects.toThrow(/the base commit ffffffffffff and the head commit eeeeeeeeeeee are not in the local clone/);
+    await expect(changeSourceFor({ kind: 'git', cwd: r.dir, base: first, head: missing }, git)).rejects.toThrow(/^the head commit ffffffffffff is not in the local clone/);
+    const source = await changeSourceFor({ kind: 'git', cwd: r.dir, base: first, head: first }, git);
+    expect(await source.listHeadFiles()).toEqual(await gitChange(git, first, first).listHeadFiles());
+  });
+});
