@@ -151,7 +151,9 @@ export async function planDrift(ctx: StepContext<DriftConfig>): Promise<StepOutc
       findings.push({ rule: 'drift.error', title: 'argocd', message: describeError(err), severity: 'error' });
     }
   }
-  if (config.issues.enabled && !event.repo) {
+  // Inside GitHub Actions a run with no repository would silently file nothing: say so. A local
+  // run has no repository to file in by design.
+  if (config.issues.enabled && !event.repo && deps.env.GITHUB_ACTIONS === 'true') {
     findings.push({ rule: 'drift.issues', title: 'drift issues', message: 'no repository to file drift issues in: the event names none and GITHUB_REPOSITORY is not set', severity: 'warning' });
   }
 

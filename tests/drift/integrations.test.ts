@@ -264,4 +264,12 @@ describe('a scheduled workflow', () => {
     expect(issueTitled('Workload drift: team-a/web')?.state).toBe('open');
     expect(github.writes().some((w) => w.method === 'POST' && w.path === '/repos/acme/infra/issues')).toBe(true);
   });
+
+  it('with no repository at all says it files no drift issue, instead of dropping it silently', async () => {
+    policy();
+    apps = [app('team-a', 'web', 'OutOfSync')];
+    const run = await runInActions(github, root, 'schedule', { schedule: '0 */6 * * *' }, [], env());
+    expect(run.stdout).toContain('no repository to file drift issues in: the event names none and GITHUB_REPOSITORY is not set');
+    expect(github.writes().filter((w) => w.path.endsWith('/issues'))).toEqual([]);
+  });
 });
