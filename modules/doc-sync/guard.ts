@@ -47,6 +47,8 @@ export interface GuardOptions {
   readHead(path: string): Promise<string | undefined>;
   /** Keep hunk text for the AI, up to this many characters (0: keep none). */
   keepChars: number;
+  /** Called with each changed file once the diff has gone past it (its skip reason is final). */
+  onFile?(file: ChangedFile): void;
 }
 
 const GENERATED_MARK = /@generated|Code generated .* DO NOT EDIT|DO NOT EDIT\.? *(This file is )?(auto-?)?generated/i;
@@ -162,6 +164,8 @@ export class Guard {
         for (const hit of this.fileHits) this.record(hit);
       }
     }
+    const last = this.result.files.at(-1);
+    if (path !== undefined && last) this.options.onFile?.(last);
     this.path = undefined;
     this.readable = false;
     this.generated = false;

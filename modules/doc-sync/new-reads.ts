@@ -41,6 +41,8 @@ export interface BaseSearch {
 
 export interface NewReadsOptions {
   change: ChangeSource;
+  /** Changed files already being read while the diff streamed (see `HeadReader`). */
+  heads?: HeadReader;
   /** The change's files, in diff order, with the guard's skip reasons (deleted, binary, excluded). */
   files: ChangedFile[];
   /** Whether a path is read at all (include and not exclude). */
@@ -68,6 +70,64 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T
     }
   }));
   return out;
+}
+
+/** One changed file read at the head: its reads, or that it is generated, or nothing to read. */
+interface HeadFile {
+  parsed?: ParsedFile;
+  generated?: boolean;
+}
+
+async function generatedFor(change: ChangeSource): Promise<(path: string, text: string) => boolean> {
+  const headFiles = await change.listHeadFiles();
+  return generatedMatcher(headFiles.includes('.gitattributes') ? await change.readHead('.gitattributes').catch(() => undefined) : undefined);
+}
+
+async function readHeadFile(change: ChangeSource, path: string, isGenerated: (path: string, text: string) => boolean): Promise<HeadFile> {
+  const text = await change.readHead(path);
+  if (text === undefined || text.length > MAX_FILE || text.includes('\0')) return {};
+  if (isGenerated(path, text)) return { generated: true };
+  return { parsed: await prepare(path, text) };
+}
+
+/**
+ * Reads and parses changed files at the head as the diff names them, at most 8 at a time, so
+ * parsing overlaps git producing the rest of the diff. Only each file's reads are kept (its text
+ * and syntax tree are dropped once parsed); a failure is raised by `newReads`, not here.
+ */
+export class HeadReader {
+  private readonly started = new Map<string, Promise<HeadFile>>();
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
+  private generated: Promise<(path: string, text: string) => boolean> | undefined;
+
+  constructor(private readonly change: ChangeSource) {}
+
+  /** Starts reading a changed file the guard did not skip (call in diff order). */
+  add(file: ChangedFile): void {
+    if (file.skipped !== undefined || this.started.has(file.path)) return;
+    const task = this.run(file.path);
+    task.catch(() => undefined);
+    this.started.set(file.path, task);
+  }
+
+  /** The file read by `add`, or undefined when it was not started. */
+  take(path: string): Promise<HeadFile> | undefined {
+    const task = this.started.get(path);
+    this.started.delete(path);
+    return task;
+  }
+
+  private async run(path: string): Promise<HeadFile> {
+    while (this.active >= CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await readHeadFile(this.change, path, await (this.generated ??= generatedFor(this.change)));
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
 }
 
 /** Every path the change touches, both sides of a rename, from the diff itself. */
@@ -105,18 +165,16 @@ export async function newReads(options: NewReadsOptions): Promise<NewReadsResult
   const { change, files } = options;
   const generated: string[] = [];
   const headFiles = await change.listHeadFiles();
-  const isGenerated = generatedMatcher(headFiles.includes('.gitattributes') ? await change.readHead('.gitattributes').catch(() => undefined) : undefined);
+  let isGenerated: Promise<(path: string, text: string) => boolean> | undefined;
 
   const candidates = files.filter((f) => f.skipped === undefined);
   const parsed = (await mapLimit(candidates, CONCURRENCY, async (file) => {
-    const text = await change.readHead(file.path);
-    if (text === undefined || text.length > MAX_FILE || text.includes('\0')) return undefined;
-    if (isGenerated(file.path, text)) {
+    const head = await (options.heads?.take(file.path) ?? readHeadFile(change, file.path, await (isGenerated ??= generatedFor(change))));
+    if (head.generated) {
       file.skipped = 'generated file';
       generated.push(file.path);
-      return undefined;
     }
-    return prepare(file.path, text);
+    return head.parsed;
   })).filter((f): f is ParsedFile => f !== undefined);
 
   const constants = constantsOf(parsed);

@@ -6,7 +6,7 @@ import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.
 import { allowMatcher, loadDocs } from './docs.ts';
 import { GitBatchReader } from './git-batch.ts';
 import { flagHunks, runGuard, type FileHit } from './guard.ts';
-import { newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
+import { HeadReader, newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
 import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
 
@@ -70,7 +70,9 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
   const aiPossible = aiWanted && Boolean(apiKey);
   const budgetChars = config.ai.max_input_tokens * 4;
 
-  // The docs (the head's tree) and the diff are independent: read them at the same time.
+  // The docs (the head's tree) and the diff are independent: read them at the same time; each
+  // changed file is read and parsed as soon as the diff has gone past it.
+  const heads = config.builtin_detectors ? new HeadReader(change) : undefined;
   const [docs, guard] = await Promise.all([
     loadDocs({ listFiles: () => change.listHeadFiles(), read: (p) => change.readHead(p) }, config.docs),
     runGuard(change.diffChunks(), {
@@ -78,6 +80,7 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
       rules,
       readHead: (p) => change.readHead(p),
       keepChars: aiPossible ? budgetChars * 2 : 0,
+      onFile: heads && ((file) => heads.add(file)),
     }),
   ]);
 
@@ -86,6 +89,7 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
   const env = config.builtin_detectors
     ? await newReads({
         change,
+        heads,
         files: guard.files,
         readable: (p) => include(p) && !exclude(p),
         search,
