@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { DriftGuardError, ExitCode } from '../errors.ts';
+import { Git } from '../git.ts';
+import type { ParsedArgs } from '../main.ts';
+import { packageRoot } from '../package-root.ts';
+import { parsePolicy } from '../policy/load.ts';
+import { REGISTRY } from '../../modules/registry.ts';
+
+/** The workflow files `init` writes, from DriftGuard's own `.github/workflows/`, by group. */
+export const INIT_WORKFLOWS: Record<string, readonly string[]> = {
+  pr: ['driftguard-main.yml', 'driftguard-publish.yml'],
+  janitor: ['janitor-cron.yml'],
+  drift: ['drift.yml'],
+};
+
+const LANGUAGES: ReadonlyArray<[string, RegExp, string]> = [
+  ['JavaScript/TypeScript', /\.(m|c)?(j|t)sx?$/i, 'parsed'],
+  ['Python', /\.pyi?$/i, 'parsed'],
+  ['Go', /\.go$/i, 'parsed'],
+  ['shell', /\.(sh|bash|zsh|ksh)$/i, 'parsed'],
+  ['Dockerfile', /(^|\/)(Dockerfile|Containerfile)(\.[^/]+)?$/i, 'read'],
+  ['Ruby', /\.(rb|rake)$/i, 'read line by line'],
+  ['Java/Kotlin', /\.(java|kt|kts)$/i, 'read line by line'],
+  ['Rust', /\.rs$/i, 'read line by line'],
+  ['C#', /\.cs$/i, 'read line by line'],
+  ['PHP', /\.php$/i, 'read line by line'],
+];
+const SKIP = /(^|\/)(node_modules|vendor|\.git|dist|build|out|coverage|\.venv|venv|__pycache__|target)(\/|$)/;
+const MAX_WALK = 50_000;
+
+/** The repository's files: `git ls-files` in a clone, else a bounded walk of the folder. */
+async function repositoryFiles(root: string): Promise<string[]> {
+  const git = new Git(root);
+  if (await git.isRepository()) {
+    const listed = await git.run(['ls-files', '-z']).catch(() => '');
+    if (listed) return listed.split('\0').filter(Boolean);
+  }
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (files.length >= MAX_WALK) return;
+      const path = relative(root, join(dir, entry.name)).split('\\').join('/');
+      if (SKIP.test(path)) continue;
+      if (entry.isDirectory()) walk(join(dir, entry.name));
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** The doc globs to search: the Markdown the repository has, README first. */
+export function docGlobs(files: readonly string[]): string[] {
+  const md = files.filter((f) => /\.(md|mdx)$/i.test(f) && !SKIP.test(f));
+  const globs: string[] = [];
+  for (const top of md.filter((f) => !f.includes('/')).sort((a, b) => Number(!/^readme/i.test(a)) - Number(!/^readme/i.test(b)) || a.localeCompare(b))) {
+    if (!/^(CHANGELOG|CODE_OF_CONDUCT|LICENSE|SECURITY)/i.test(top)) globs.push(top);
+  }
+  for (const folder of ['docs', 'doc', 'documentation']) {
+    if (md.some((f) => f.startsWith(`${folder}/`))) globs.push(`${folder}/**/*.md`);
+  }
+  return globs.length ? globs : ['README.md'];
+}
+
+/** A commented policy for a repository with these files. */
+export function policyFor(files: readonly string[], groups: readonly string[]): string {
+  const docs = docGlobs(files);
+  const seen = LANGUAGES.map(([name, re, how]) => [name, files.filter((f) => re.test(f)).length, how] as const).filter(([, n]) => n > 0);
+  const lines = [
+    '# yaml-language-server: $schema=https://unpkg.com/@driftguard/cli/policy.schema.json',
+    '# DriftGuard policy, written by `driftguard init`. `driftguard validate` checks it; every key',
+    '# and its default are in the README and in `driftguard schema`.',
+    seen.length
+      ? `# Code seen here: ${seen.map(([name, n, how]) => `${name} (${n} file${n === 1 ? '' : 's'}, ${how})`).join(', ')}.`
+      : '# No code DriftGuard reads was seen here yet.',
+    'version: 1',
+    '# Dry run: DriftGuard decides and reports, and changes nothing (no check runs, no comments, no',
+    '# deletions). Set it to false once the reports look right; --dry-run always wins.',
+    'dry_run: true',
+    'audit:',
+    '  dir: .artifacts            # one JSON record per run: who, what, when, why, the policy\'s hash',
+    'workflows:',
+    '  pr_opened: [doc_sync]',
+    '  pr_synchronize: [doc_sync]',
+    '  pr_reopened: [doc_sync]',
+    '  pr_comment: [override]     # /driftguard override <reason> on a pull request',
+    ...(groups.includes('janitor') ? ['  schedule: [janitor]'] : []),
+    ...(groups.includes('drift') ? ['  dispatch: [drift]          # drift.yml runs it per environment and region'] : []),
+    'modules:',
+    '  doc_sync:',
+    '    on_fail: block            # block | warn',
+    `    docs: [${docs.map((d) => JSON.stringify(d)).join(', ')}]   # where a new setting must be mentioned`,
+    '    # allow: ["SOME_INTERNAL_VAR"]   # names that never need docs',
+    '    ai:',
+    '      enabled: false          # true: Gemini (GEMINI_API_KEY) may add findings, never remove one',
+    ...(groups.includes('janitor')
+      ? [
+          '  janitor:',
+          '    # Deletes expired resources named dg-... without a protected tag. Fill in your accounts:',
+          '    providers:',
+          '      aws:',
+          '        accounts: ["111111111111"]',
+          '        regions: [us-east-1]',
+          '        resources: [s3_bucket]',
+        ]
+      : []),
+    'overrides:',
+    '  min_permission: write      # who may override: write, maintain or admin (looked up through the API)',
+    '  protected_paths: ["policy.yaml", ".github/workflows/**"]   # a PR touching these cannot be overridden',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+interface Planned {
+  path: string;
+  text: string;
+  exists: boolean;
+}
+
+/**
+ * `driftguard init`: writes a commented `policy.yaml` fitted to the repository (its Markdown
+ * docs, the languages it holds) and the workflow files, each pinned to this release of the
+ * Action. Refuses to overwrite an existing file unless `--force`; `--dry-run` prints what it
+ * would write. The policy it writes is validated before anything is written.
+ * @throws DriftGuardError('usage') on an unknown workflow group or a file that exists
+ */
+export default async function init(args: ParsedArgs): Promise<number> {
+  const root = resolve((args.values.dir as string | undefined) ?? process.cwd());
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DriftGuardError('usage', `--dir ${root} is not a folder`);
+  const groups = ((args.values.workflows as string | undefined) ?? 'pr').split(',').map((g) => g.trim()).filter(Boolean);
+  const unknown = groups.filter((g) => !INIT_WORKFLOWS[g]);
+  if (unknown.length) throw new DriftGuardError('usage', `--workflows takes ${Object.keys(INIT_WORKFLOWS).join(', ')} (comma-separated), got "${unknown.join(', ')}"`);
+
+  const policy = policyFor(await repositoryFiles(root), groups);
+  // What init writes must validate: a template that does not is DriftGuard's bug, not the user's.
+  await parsePolicy('policy.yaml', policy, REGISTRY);
+
+  const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const planned: Planned[] = [{ path: 'policy.yaml', text: policy, exists: false }];
+  for (const group of groups) {
+    for (const file of INIT_WORKFLOWS[group]!) {
+      const template = readFileSync(join(packageRoot(), '.github', 'workflows', file), 'utf8');
+      planned.push({ path: `.github/workflows/${file}`, text: template.replace(/(driftguard\/driftguard)@v\d+\b/g, `$1@v${version}`), exists: false });
+    }
+  }
+  for (const p of planned) p.exists = existsSync(join(root, p.path));
+
+  const clash = planned.filter((p) => p.exists);
+  if (args.values['dry-run']) {
+    for (const p of planned) process.stdout.write(`--- ${p.path}${p.exists ? (args.values.force ? ' (would overwrite)' : ' (exists: would be left as it is; --force overwrites)') : ''}\n${p.text}`);
+    return ExitCode.pass;
+  }
+  if (clash.length && !args.values.force) {
+    throw new DriftGuardError('usage', `${clash.map((p) => p.path).join(', ')} already exist${clash.length === 1 ? 's' : ''} in ${root}; nothing was written (--force overwrites, --dry-run shows what would be written)`);
+  }
+  for (const p of planned) {
+    await mkdir(dirname(join(root, p.path)), { recursive: true });
+    await writeFile(join(root, p.path), p.text);
+    process.stdout.write(`${p.exists ? 'overwrote' : 'wrote'} ${p.path}\n`);
+  }
+  process.stdout.write(`\nNext: commit these files on your default branch (DriftGuard reads the policy from a pull request's base), then open a pull request. Try it locally first: driftguard run --event pr_opened --dry-run\n`);
+  return ExitCode.pass;
+}

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { docGlobs } from '../../src/commands/init.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const scratch: string[] = [];
+afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+/** A user's repository: README and docs/, Python and TypeScript code, one commit on main. */
+function userRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-init-'));
+  scratch.push(dir);
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, stdio: 'ignore' });
+  mkdirSync(join(dir, 'docs'));
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'README.md'), '# service\n\nSet `PORT`.\n');
+  writeFileSync(join(dir, 'docs', 'config.md'), '# Configuration\n');
+  writeFileSync(join(dir, 'CHANGELOG.md'), '# 1.0\n');
+  writeFileSync(join(dir, 'src', 'app.ts'), 'export const port = process.env.PORT;\n');
+  writeFileSync(join(dir, 'src', 'job.py'), 'import os\n');
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'base');
+  return dir;
+}
+
+describe('driftguard init', () => {
+  it('writes a commented policy fitted to the repository that validates, and the PR workflows pinned to this release', async () => {
+    const dir = userRepo();
+    const { code, stdout } = await runCli(['init'], { cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain('wrote policy.yaml\nwrote .github/workflows/driftguard-main.yml\nwrote .github/workflows/driftguard-publish.yml\n');
+    const policy = readFileSync(join(dir, 'policy.yaml'), 'utf8');
+    expect(policy).toMatch(/^# /m);
+    expect(policy).toContain('Code seen here: JavaScript/TypeScript (1 file, parsed), Python (1 file, parsed).');
+    expect(parse(policy).modules.doc_sync.docs).toEqual(['README.md', 'docs/**/*.md']);
+    expect((await runCli(['validate'], { cwd: dir })).code).toBe(0);
+    const main = readFileSync(join(dir, '.github', 'workflows', 'driftguard-main.yml'), 'utf8');
+    expect(main).toContain(`uses: driftguard/driftguard@v${version}`);
+    expect(main).not.toMatch(/driftguard\/driftguard@v\d+ /);
+    expect(main.replace(/@v[\d.]+/g, '@v1')).toBe(readFileSync('.github/workflows/driftguard-main.yml', 'utf8'));
+    expect(existsSync(join(dir, '.github', 'workflows', 'janitor-cron.yml'))).toBe(false);
+  });
+
+  it('then a PR check runs on what it wrote', async () => {
+    const dir = userRepo();
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: dir, stdio: 'ignore' });
+    git('add', '.');
+    git('commit', '-qm', 'driftguard');
+    git('checkout', '-qb', 'feature');
+    writeFileSync(join(dir, 'src', 'app.ts'), 'export const port = process.env.PORT;\nexport const region = process.env.SERVICE_REGION;\n');
+    git('commit', '-qam', 'region');
+    const run = await runCli(['run', '--event', 'pr_opened', '--dry-run'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('src/app.ts:2  SERVICE_REGION: new environment variable SERVICE_REGION is not mentioned in the docs (searched README.md, docs/config.md)');
+  });
+
+  it('never overwrites without --force, and --dry-run writes nothing', async () => {
+    const dir = userRepo();
+    writeFileSync(join(dir, 'policy.yaml'), '# mine\nversion: 1\n');
+    const dry = await runCli(['init', '--dry-run', '--workflows', 'pr,janitor,drift'], { cwd: dir });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('--- policy.yaml (exists: would be left as it is; --force overwrites)');
+    expect(dry.stdout).toContain('--- .github/workflows/janitor-cron.yml\n');
+    expect(existsSync(join(dir, '.github'))).toBe(false);
+    const refused = await runCli(['init'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('policy.yaml already exists');
+    expect(refused.stderr).toContain('nothing was written');
+    expect(readFileSync(join(dir, 'policy.yaml'), 'utf8')).toBe('# mine\nversion: 1\n');
+    expect(existsSync(join(dir, '.github'))).toBe(false);
+    const forced = await runCli(['init', '--force', '--workflows', 'pr,janitor,drift'], { cwd: dir });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('overwrote policy.yaml');
+    expect(parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')).workflows).toMatchObject({ schedule: ['janitor'], dispatch: ['drift'] });
+    expect((await runCli(['validate'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['init', '--workflows', 'pr,standards'], { cwd: dir })).stderr).toContain('--workflows takes pr, janitor, drift');
+  });
+
+  it('searches the Markdown the repository has, README first, without changelogs', () => {
+    expect(docGlobs(['CONTRIBUTING.md', 'README.md', 'CHANGELOG.md', 'doc/a.md', 'src/x.ts'])).toEqual(['README.md', 'CONTRIBUTING.md', 'doc/**/*.md']);
+    expect(docGlobs(['src/x.ts'])).toEqual(['README.md']);
+  });
+});
