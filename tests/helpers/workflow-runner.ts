@@ -232,6 +232,7 @@ export async function runJob(workflow: Workflow, jobName: string, ctx: JobContex
       writeFileSync(outputPath, '');
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '',
+        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
         HOME: process.env.HOME ?? '/tmp',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         GITHUB_ACTIONS: 'true',

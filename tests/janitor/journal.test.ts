@@ -48,6 +48,7 @@ afterAll(async () => {
 
 const ENV = {
   PATH: process.env.PATH ?? '',
+  ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
   HOME: process.env.HOME ?? '/tmp',
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',

@@ -12,7 +12,7 @@ const commands = [...readFileSync('DEMO.md', 'utf8').matchAll(/```sh\n([\s\S]*?)
     return { line: l.replace(/\s+#.*$/, ''), exit: exit ? Number(exit[1]) : 0 };
   });
 
-const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
 
 afterAll(() => {
   rmSync('.driftguard-demo', { recursive: true, force: true });

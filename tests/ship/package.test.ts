@@ -99,7 +99,7 @@ describe('the npm package', () => {
     writeFileSync(join(app, 'deploy.sh'), '#!/bin/sh\necho "${DEPLOY_TARGET:-staging}"\n');
     git('add', '.');
     git('commit', '-qm', 'region');
-    const run = spawnSync('npx', ['--offline', 'driftguard', 'run', '--event', 'pr_opened', '--dry-run'], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, npm_config_update_notifier: 'false' } });
+    const run = spawnSync('npx', ['--offline', 'driftguard', 'run', '--event', 'pr_opened', '--dry-run'], { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, npm_config_update_notifier: 'false' } });
     expect(run.status, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('src/server.js:2  APP_REGION: new environment variable APP_REGION is not mentioned in the docs');
     expect(run.stdout).toContain('deploy.sh:2  DEPLOY_TARGET: new environment variable DEPLOY_TARGET');

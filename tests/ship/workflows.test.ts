@@ -215,7 +215,7 @@ describe('action.yml', () => {
     writeFileSync(output, '');
     const run = spawnSync(process.execPath, [join(process.cwd(), action.runs.main)], {
       cwd: join(work, 'repo'),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, INPUT_EVENT: 'pr_opened', INPUT_POLICY: 'policy.yaml', 'INPUT_DRY-RUN': 'true', INPUT_BASE: 'main', GITHUB_OUTPUT: output },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, INPUT_EVENT: 'pr_opened', INPUT_POLICY: 'policy.yaml', 'INPUT_DRY-RUN': 'true', INPUT_BASE: 'main', GITHUB_OUTPUT: output },
     });
     expect(run.status).toBe(1);
     expect(run.stdout.toString()).toContain('RETRY_BUDGET_MS');
