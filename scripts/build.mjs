@@ -18,7 +18,7 @@ if (forAction) {
   // SDKs load only when a command needs them): no install step at run time.
   rmSync(new URL('../action/dist', import.meta.url), { recursive: true, force: true });
   await build({
-    entryPoints: { index: 'src/action.ts' },
+    entryPoints: { index: 'cli/action.ts' },
     outdir: 'action/dist',
     splitting: true,
     bundle: true,
@@ -44,7 +44,7 @@ if (forAction) {
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'cli/index.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -4,27 +4,14 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { Storage } from '@google-cloud/storage';
 import { awsRoleFor, oidcAvailable, oidcRequired } from './auth/oidc-env.ts';
-import type { Deps } from './deps.ts';
+import type { CloudClients } from './clouds-types.ts';
+import type { Deps } from './deps-types.ts';
 import { DriftGuardError } from './errors.ts';
 import type { AuthSettings } from './policy/schema.ts';
 import { durationMs } from './policy/types.ts';
 import { withRetry } from './retry.ts';
 
-/**
- * Cloud SDK clients, built on first use. Where OIDC is required (inside GitHub Actions unless
- * `auth.require_oidc: never`, everywhere with `always`) they run only on short-lived credentials
- * from the job's token, or fail with DriftGuardError `auth_refused`; elsewhere on each cloud's
- * standard chain (a role is still assumed with OIDC when a token is there). Each
- * SDK's own retries are off: every call goes through DriftGuard's one retry helper instead.
- */
-export interface CloudClients {
-  /** The AWS account the credentials belong to (STS GetCallerIdentity). */
-  awsAccount(options: { region: string; endpoint?: string; account?: string }): Promise<string>;
-  s3(options: { region: string; endpoint?: string; forcePathStyle?: boolean; account?: string }): Promise<S3Client>;
-  ec2(options: { region: string; endpoint?: string; account?: string }): Promise<EC2Client>;
-  azureResources(options: { subscription: string; endpoint?: string }): Promise<ResourceManagementClient>;
-  gcs(options: { project: string; endpoint?: string }): Promise<Storage>;
-}
+export type { CloudClients } from './clouds-types.ts';
 
 const DEFAULT_AUTH: AuthSettings = { require_oidc: 'auto', aws: { roles: {}, session_duration: '15m' }, azure: {}, gcp: {} };
 

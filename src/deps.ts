@@ -1,59 +1,11 @@
-import { defaultCloudClients, type CloudClients } from './clouds.ts';
-import type { RepoRef } from './events.ts';
+import { defaultCloudClients } from './clouds.ts';
+import type { CloudClients, Deps, Endpoints, TextStyle } from './deps-types.ts';
 import { Git } from './git.ts';
 import type { GitHubApi } from './github/api.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger } from './log.ts';
 import { Redactor } from './redact.ts';
 
-/** Base URLs of external services, overridable for GitHub Enterprise, S3-compatible stores and tests. */
-export interface Endpoints {
-  gemini?: string;
-  github?: string;
-}
-
-/**
- * Everything with an outside effect, built once by the CLI and handed down: clock, environment,
- * logger, redactor, git. Modules build no clients of their own from globals.
- */
-export interface Deps {
-  env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
-  now(): Date;
-  log: Logger;
-  redactor: Redactor;
-  git: Git;
-  endpoints: Endpoints;
-  /** Writes the human-facing report (stdout in the CLI). */
-  out(text: string): void;
-  /** How the text report looks: colour (a terminal, NO_COLOR / FORCE_COLOR), or only the verdict line (--quiet). */
-  style: TextStyle;
-  /** The GitHub API for a repository (Octokit, loaded on first use), with the token in `tokenEnv`. */
-  github(repo: RepoRef, tokenEnv?: string): Promise<GitHubApi>;
-  /** Cloud SDK clients for the janitor, loaded on first use. */
-  clouds: CloudClients;
-  /** Runs a command (terraform), with a time limit. */
-  exec(command: string, args: readonly string[], options: ExecOptions): Promise<ExecResult>;
-}
-
-export interface ExecOptions {
-  cwd: string;
-  timeoutMs: number;
-  env?: Record<string, string | undefined>;
-}
-
-export interface ExecResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  /** Set when the command could not be started at all (ENOENT, ...). */
-  spawnError?: string;
-}
-
-export interface TextStyle {
-  color?: boolean;
-  quiet?: boolean;
-}
+export type { CloudClients, Deps, Endpoints, ExecOptions, ExecResult, TextStyle } from './deps-types.ts';
 
 export interface DepsOptions {
   style?: TextStyle;

@@ -1,5 +1,5 @@
 import { assign, createActor, fromPromise, setup, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import type { Deps } from './deps.ts';
+import type { Deps } from './deps-types.ts';
 import { describeError, ExitCode } from './errors.ts';
 import type { DriftEvent } from './events.ts';
 import type { CommonConfig, ModuleRegistry, StepContext, StepOutcome, StepVerdict } from './module.ts';

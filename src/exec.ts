@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { ExecOptions, ExecResult } from './deps.ts';
+import type { ExecOptions, ExecResult } from './deps-types.ts';
 
 const MAX_OUTPUT = 1024 * 1024;
 

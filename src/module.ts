@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Deps } from './deps.ts';
+import type { Deps } from './deps-types.ts';
 import type { DriftEvent, EventName } from './events.ts';
 import type { Logger } from './log.ts';
 import type { OnFail } from './policy/types.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { auditFileName, auditRecord, writeJsonAtomic } from './audit.ts';
-import type { Deps } from './deps.ts';
+import type { Deps } from './deps-types.ts';
 import { DriftGuardError, describeError } from './errors.ts';
 import { buildMachine, runEngine, type RunResult } from './engine.ts';
 import type { DriftEvent } from './events.ts';

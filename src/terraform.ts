@@ -1,4 +1,4 @@
-import type { Deps, ExecResult } from './deps.ts';
+import type { Deps, ExecResult } from './deps-types.ts';
 
 /** Environment of every Terraform (or OpenTofu) command DriftGuard runs: no prompts, CI output. */
 export const TERRAFORM_ENV = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };

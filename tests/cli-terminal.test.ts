@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logSettings, useColor } from '../src/commands/shared.ts';
+import { logSettings, useColor } from '../cli/commands/shared.ts';
 import { DECISIONS_LOGGED } from '../src/engine.ts';
-import { COMMANDS } from '../src/main.ts';
+import { COMMANDS } from '../cli/main.ts';
 import { runCli } from './helpers/cli.ts';
 import { TestRepo } from './helpers/git-repo.ts';
 

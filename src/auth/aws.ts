@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { Deps } from '../deps.ts';
+import type { Deps } from '../deps-types.ts';
 import { DriftGuardError, describeError } from '../errors.ts';
 import { withRetry } from '../retry.ts';
 import { requestIdToken } from './github-oidc.ts';

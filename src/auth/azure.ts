@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { Deps } from '../deps.ts';
+import type { Deps } from '../deps-types.ts';
 import { DriftGuardError } from '../errors.ts';
 import { requestIdToken } from './github-oidc.ts';
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.ts';
+import type { Deps } from '../deps-types.ts';
 import { DriftGuardError } from '../errors.ts';
 import { requestIdToken } from './github-oidc.ts';
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.ts';
+import type { Deps } from '../deps-types.ts';
 import { formatDuration, parseDuration } from '../duration.ts';
 import { DriftGuardError } from '../errors.ts';
 import { PERMISSIONS } from '../policy/schema.ts';

@@ -24,7 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dg-journal-'));
   bundle = join(ROOT, 'node_modules', '.cache', `dg-journal-test-${process.pid}`);
   await build({
-    entryPoints: { cli: join(ROOT, 'src/cli.ts') },
+    entryPoints: { cli: join(ROOT, 'cli/index.ts') },
     outdir: bundle,
     bundle: true,
     splitting: true,

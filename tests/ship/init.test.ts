@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docGlobs } from '../../src/commands/init.ts';
+import { docGlobs } from '../../cli/commands/init.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const scratch: string[] = [];

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { DriftGuardError, ExitCode } from '../errors.ts';
-import type { ParsedArgs } from '../main.ts';
-import type { StepContext } from '../module.ts';
+import { DriftGuardError, ExitCode } from '../../src/errors.ts';
+import type { ParsedArgs } from '../args.ts';
+import type { StepContext } from '../../src/module.ts';
 import { detect, fingerprint } from '../../modules/drift/plan.ts';
 import { baselineRules } from '../../modules/drift/ignore.ts';
 import { readBaseline } from '../../modules/drift/runner.ts';

@@ -1,5 +1,5 @@
-import type { ParsedArgs } from '../main.ts';
-import { DriftGuardError, ExitCode } from '../errors.ts';
+import type { ParsedArgs } from '../args.ts';
+import { DriftGuardError, ExitCode } from '../../src/errors.ts';
 import { loadPolicyFor } from './shared.ts';
 
 /** `driftguard validate [FILE]`: the policy file as an argument, or `--policy`, or the one found. */

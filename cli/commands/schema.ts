@@ -1,5 +1,5 @@
-import { ExitCode } from '../errors.ts';
-import { policyJsonSchema } from '../policy/schema.ts';
+import { ExitCode } from '../../src/errors.ts';
+import { policyJsonSchema } from '../../src/policy/schema.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 
 export default async function schema(): Promise<number> {

@@ -1,4 +1,4 @@
-import type { ParsedArgs } from '../main.ts';
+import type { ParsedArgs } from '../args.ts';
 import run from './run.ts';
 
 /** `driftguard janitor` is `driftguard run --event schedule`. */

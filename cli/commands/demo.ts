@@ -1,14 +1,14 @@
 import { cp, mkdtemp, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ParsedArgs } from '../main.ts';
-import { createDeps } from '../deps.ts';
-import { DriftGuardError, ExitCode } from '../errors.ts';
-import { Git } from '../git.ts';
-import { intake } from '../intake.ts';
-import { packageRoot } from '../package-root.ts';
-import { loadPolicy } from '../policy/load.ts';
-import { executeRun } from '../run.ts';
+import type { ParsedArgs } from '../args.ts';
+import { createDeps } from '../../src/deps.ts';
+import { DriftGuardError, ExitCode } from '../../src/errors.ts';
+import { Git } from '../../src/git.ts';
+import { intake } from '../../src/intake.ts';
+import { packageRoot } from '../../src/package-root.ts';
+import { loadPolicy } from '../../src/policy/load.ts';
+import { executeRun } from '../../src/run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { parseFormat } from './shared.ts';
 

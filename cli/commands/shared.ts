@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { createDeps, type Deps } from '../deps.ts';
-import { DriftGuardError } from '../errors.ts';
-import type { ParsedArgs } from '../main.ts';
-import { loadPolicy, type LoadedPolicy } from '../policy/load.ts';
-import { FORMATS, type Format } from '../report/format.ts';
+import { createDeps, type Deps } from '../../src/deps.ts';
+import { DriftGuardError } from '../../src/errors.ts';
+import type { ParsedArgs } from '../args.ts';
+import { loadPolicy, type LoadedPolicy } from '../../src/policy/load.ts';
+import { FORMATS, type Format } from '../../src/report/format.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 
 export const DEFAULT_POLICY = 'policy.yaml';

@@ -1,20 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DriftGuardError, ExitCode, describeError, isDriftGuardError } from './errors.ts';
-import { Redactor } from './redact.ts';
+import { parseArgs } from 'node:util';
+import { DriftGuardError, ExitCode, describeError, isDriftGuardError } from '../src/errors.ts';
+import { Redactor } from '../src/redact.ts';
+import type { CommandSpec, ParsedArgs } from './args.ts';
 
-export interface CommandSpec {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  /** Takes a subcommand word after the command. */
-  positionals?: boolean;
-  load: () => Promise<{ default: (args: ParsedArgs) => Promise<number> }>;
-}
-
-export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
+export type { CommandSpec, ParsedArgs } from './args.ts';
 
 const common = {
   policy: { type: 'string', short: 'p' },
@@ -162,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const spec = COMMANDS[name];
   if (!spec) {
-    const { didYouMean } = await import('./suggest.ts');
+    const { didYouMean } = await import('../src/suggest.ts');
     throw new DriftGuardError('usage', `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}; run "driftguard --help"`);
   }
   let parsed: ParsedArgs;

@@ -1,8 +1,8 @@
-import type { ParsedArgs } from '../main.ts';
-import { buildMachine } from '../engine.ts';
-import { DriftGuardError, ExitCode } from '../errors.ts';
-import { toMermaid } from '../graph.ts';
-import { parseEventName } from '../intake.ts';
+import type { ParsedArgs } from '../args.ts';
+import { buildMachine } from '../../src/engine.ts';
+import { DriftGuardError, ExitCode } from '../../src/errors.ts';
+import { toMermaid } from '../../src/graph.ts';
+import { parseEventName } from '../../src/intake.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { loadPolicyFor } from './shared.ts';
 

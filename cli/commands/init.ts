@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { DriftGuardError, ExitCode } from '../errors.ts';
-import { Git } from '../git.ts';
-import type { ParsedArgs } from '../main.ts';
-import { packageRoot } from '../package-root.ts';
-import { parsePolicy } from '../policy/load.ts';
+import { DriftGuardError, ExitCode } from '../../src/errors.ts';
+import { Git } from '../../src/git.ts';
+import type { ParsedArgs } from '../args.ts';
+import { packageRoot } from '../../src/package-root.ts';
+import { parsePolicy } from '../../src/policy/load.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 
 /** The workflow files `init` writes, from DriftGuard's own `.github/workflows/`, by group. */

@@ -1,15 +1,15 @@
-import { inertMarkdown } from '../report/inert.ts';
+import { inertMarkdown } from '../../src/report/inert.ts';
 import { rm } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
-import { writeJsonAtomic } from '../audit.ts';
-import type { RunResult } from '../engine.ts';
-import type { ParsedArgs } from '../main.ts';
-import type { Deps } from '../deps.ts';
-import { DriftGuardError, isDriftGuardError } from '../errors.ts';
-import type { DriftEvent, EventName } from '../events.ts';
-import { eventForGitHub, intake, parseEventName, readPayload } from '../intake.ts';
-import { loadPolicyText, type LoadedPolicy } from '../policy/load.ts';
-import { executeRun, type GitHubContext } from '../run.ts';
+import { writeJsonAtomic } from '../../src/audit.ts';
+import type { RunResult } from '../../src/engine.ts';
+import type { ParsedArgs } from '../args.ts';
+import type { Deps } from '../../src/deps.ts';
+import { DriftGuardError, isDriftGuardError } from '../../src/errors.ts';
+import type { DriftEvent, EventName } from '../../src/events.ts';
+import { eventForGitHub, intake, parseEventName, readPayload } from '../../src/intake.ts';
+import { loadPolicyText, type LoadedPolicy } from '../../src/policy/load.ts';
+import { executeRun, type GitHubContext } from '../../src/run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { cliDeps, loadPolicyFor, logSettings, parseFormat, policyPath } from './shared.ts';
 
@@ -124,10 +124,10 @@ export default async function run(args: ParsedArgs): Promise<number> {
   const steps = loaded.policy.workflows[event.name] ?? [];
   const requireOidc = loaded.policy.auth.require_oidc === 'always' || (loaded.policy.auth.require_oidc === 'auto' && inActions);
   if (requireOidc && steps.some((id) => REGISTRY.get(id)?.cloud)) {
-    const { refuseStaticCredentials } = await import('../auth/require-oidc.ts');
+    const { refuseStaticCredentials } = await import('../../src/auth/require-oidc.ts');
     refuseStaticCredentials(env, loaded.policy.auth);
   }
-  const { defaultCloudClients } = await import('../clouds.ts');
+  const { defaultCloudClients } = await import('../../src/clouds.ts');
   deps.clouds = defaultCloudClients(deps, loaded.policy.auth);
 
   let github: GitHubContext | undefined;
@@ -151,8 +151,8 @@ export default async function run(args: ParsedArgs): Promise<number> {
 
 /** The verdict file a publisher job takes over (forks: their job may not write to GitHub). */
 async function writeVerdict(dir: string, result: RunResult, deps: Deps): Promise<void> {
-  const { toVerdictFile, VERDICT_FILE } = await import('../github/verdict-file.ts');
-  const { formatMarkdown } = await import('../report/format.ts');
+  const { toVerdictFile, VERDICT_FILE } = await import('../../src/github/verdict-file.ts');
+  const { formatMarkdown } = await import('../../src/report/format.ts');
   const file = await writeJsonAtomic(resolve(deps.cwd, dir), VERDICT_FILE, toVerdictFile(result, formatMarkdown(result)), deps.redactor).catch((err: Error) => {
     throw new DriftGuardError('io_failed', `cannot write the verdict file in ${dir}: ${err.message}`, { cause: err });
   });
@@ -168,8 +168,8 @@ const granted = (result: RunResult) => result.steps.some((s) => s.module === 'ov
  * is decided again by the same lookup every pull request run makes.
  */
 async function reevaluate(deps: Deps, args: ParsedArgs, comment: DriftEvent, github: GitHubContext, format: ReturnType<typeof parseFormat>): Promise<number> {
-  const { createActionsApi } = await import('../github/actions-api.ts');
-  const { pullEvent, pullWorkflow } = await import('../github/pull-event.ts');
+  const { createActionsApi } = await import('../../src/github/actions-api.ts');
+  const { pullEvent, pullWorkflow } = await import('../../src/github/pull-event.ts');
   const pull = await createActionsApi(deps, comment.repo!).getPullRefs(comment.comment!.issueNumber);
   if (!pull || pull.state !== 'open') {
     deps.log.info({ pr: comment.comment!.issueNumber }, 'the pull request is not open; its checks are left as they are');

@@ -1,0 +1,17 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** A command line after `node:util` parseArgs: option values by long name, and the words left. */
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** One CLI command: its help, its options, and its code, loaded only when it runs. */
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Takes a subcommand word after the command. */
+  positionals?: boolean;
+  load: () => Promise<{ default: (args: ParsedArgs) => Promise<number> }>;
+}

@@ -1,0 +1,20 @@
+import type { ResourceManagementClient } from '@azure/arm-resources';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Storage } from '@google-cloud/storage';
+
+/**
+ * Cloud SDK clients, built on first use. Where OIDC is required (inside GitHub Actions unless
+ * `auth.require_oidc: never`, everywhere with `always`) they run only on short-lived credentials
+ * from the job's token, or fail with DriftGuardError `auth_refused`; elsewhere on each cloud's
+ * standard chain (a role is still assumed with OIDC when a token is there). Each
+ * SDK's own retries are off: every call goes through DriftGuard's one retry helper instead.
+ */
+export interface CloudClients {
+  /** The AWS account the credentials belong to (STS GetCallerIdentity). */
+  awsAccount(options: { region: string; endpoint?: string; account?: string }): Promise<string>;
+  s3(options: { region: string; endpoint?: string; forcePathStyle?: boolean; account?: string }): Promise<S3Client>;
+  ec2(options: { region: string; endpoint?: string; account?: string }): Promise<EC2Client>;
+  azureResources(options: { subscription: string; endpoint?: string }): Promise<ResourceManagementClient>;
+  gcs(options: { project: string; endpoint?: string }): Promise<Storage>;
+}
