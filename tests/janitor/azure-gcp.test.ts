@@ -109,7 +109,7 @@ describe('janitor on Azure resource groups and GCS buckets', () => {
     expect(azure.groups.get(OTHER_SUB)!.has('dg-elsewhere')).toBe(true);
   });
 
-  it('an expired Requester Pays bucket is emptied and deleted: every call names the allowlisted project to bill', async () => {
+  it('an expired Requester Pays bucket is emptied and deleted: its calls name the allowlisted project to bill, other buckets\' do not', async () => {
     gcs.add({ name: 'dg-payer', project: 'dg-sandbox-1', location: 'EU', timeCreated: '2026-11-01T00:00:00.000Z', labels: { 'dg-ttl': '24h' }, requesterPays: true }, { 'a.txt': 2, 'b.txt': 1 });
     gcs.add({ name: 'dg-payer-fresh', project: 'dg-sandbox-1', location: 'EU', timeCreated: '2026-11-25T11:00:00.000Z', labels: {}, requesterPays: true });
     const gcpOnly = policy().replace(/      azure:\n        subscriptions: \[.*\]\n/, '');
@@ -117,6 +117,11 @@ describe('janitor on Azure resource groups and GCS buckets', () => {
     expect(result.exitCode, JSON.stringify(janitorStep(result).outcome.findings)).toBe(0);
     expect([...gcs.buckets.keys()]).toEqual(['dg-payer-fresh']);
     expect(gcs.requests.length).toBeGreaterThan(4);
-    expect(gcs.requests.filter((r) => new URL(r.url, 'http://x').searchParams.get('userProject') !== 'dg-sandbox-1')).toEqual([]);
+    const billed = (r: { url: string }) => new URL(r.url, 'http://x').searchParams.get('userProject');
+    const onPayer = (r: { url: string }) => /\/b\/dg-payer(-fresh)?(\/|$|\?)/.test(new URL(r.url, 'http://x').pathname + '?');
+    expect(gcs.requests.filter(onPayer).length).toBeGreaterThan(3);
+    expect(gcs.requests.filter((r) => onPayer(r) && billed(r) !== 'dg-sandbox-1')).toEqual([]);
+    // Naming a billing project needs serviceusage.services.use: never for a bucket that does not ask for it.
+    expect(gcs.requests.filter((r) => !onPayer(r) && billed(r) !== null).map((r) => r.url)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Storage } from '@google-cloud/storage';
+import type { Bucket, Storage } from '@google-cloud/storage';
 import { describeError } from '../../../src/errors.ts';
 import { withRetry } from '../../../src/retry.ts';
 import type { Resource, ResourceHandler } from '../types.ts';
@@ -12,6 +12,7 @@ export interface GcsTarget {
 const statusOf = (err: unknown) => (err as { code?: number }).code;
 
 interface BucketMetadata {
+  billing?: { requesterPays?: boolean };
   name?: string;
   location?: string;
   timeCreated?: string;
@@ -22,16 +23,30 @@ interface BucketMetadata {
 /**
  * GCS buckets: labels (lowercase, so markers use the same alphabet), timeCreated, every object
  * generation deleted before the bucket. A retention policy is never removed: the bucket is
- * reported, not forced. Every call names the allowlisted project as the one to bill
- * (`userProject`): a Requester Pays bucket answers 400 to any call without it, so an expired one
- * could never be read or deleted. timeCreated never changes over a bucket's life (an update sets
- * `updated`), so it is a bucket's real age.
+ * reported, not forced. Calls on a Requester Pays bucket name the allowlisted project as the one
+ * to bill (`userProject`): such a bucket answers 400 to any call without it, so an expired one
+ * could never be read or deleted. Only those: naming a billing project needs the
+ * `serviceusage.services.use` permission, which a storage-only role lacks. A bucket is known to
+ * be one from its listing (`billing.requesterPays`) or from GCS's own 400 "no user project
+ * provided", after which the call is made again with it. timeCreated never changes over a
+ * bucket's life (an update sets `updated`), so it is a bucket's real age.
  */
 export function gcsBuckets(target: GcsTarget): ResourceHandler {
   const { storage, project } = target;
+  const payers = new Set<string>();
   // The bucket object adds userProject to its own calls and to those of its files.
-  const bucketOf = (name: string) => storage.bucket(name, { userProject: project });
-  const call = <T>(fn: () => Promise<T>) => withRetry(fn, { retries: 5, minDelayMs: 200, maxDelayMs: 8000, maxElapsedMs: 120_000 });
+  const bucketOf = (name: string) => storage.bucket(name, payers.has(name) ? { userProject: project } : {});
+  const retried = <T>(fn: () => Promise<T>) => withRetry(fn, { retries: 5, minDelayMs: 200, maxDelayMs: 8000, maxElapsedMs: 120_000 });
+  /** A call on one bucket; when GCS says the bucket wants a billing project, again with one. */
+  const call = async <T>(name: string, fn: (bucket: Bucket) => Promise<T>): Promise<T> => {
+    try {
+      return await retried(() => fn(bucketOf(name)));
+    } catch (err) {
+      if (payers.has(name) || statusOf(err) !== 400 || !/user project/i.test(describeError(err))) throw err;
+      payers.add(name);
+      return retried(() => fn(bucketOf(name)));
+    }
+  };
   const toResource = (m: BucketMetadata): Resource => ({
     provider: 'gcp',
     type: 'gcs_bucket',
@@ -46,12 +61,14 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
     type: 'gcs_bucket',
     provider: 'gcp',
     async list() {
-      const [buckets] = await call(() => storage.getBuckets({ project, userProject: project, autoPaginate: true }));
+      const [buckets] = await retried(() => storage.getBuckets({ project, autoPaginate: true }));
+      for (const b of buckets) if ((b.metadata as BucketMetadata).billing?.requesterPays && b.name) payers.add(b.name);
       return { resources: buckets.map((b) => toResource(b.metadata as BucketMetadata)), skipped: [] };
     },
     async get(resource) {
       try {
-        const [metadata] = await call(() => bucketOf(resource.id).getMetadata());
+        const [metadata] = await call(resource.id, (bucket) => bucket.getMetadata());
+        if ((metadata as BucketMetadata).billing?.requesterPays) payers.add(resource.id);
         return toResource(metadata as BucketMetadata);
       } catch (err) {
         if (statusOf(err) === 404) return undefined;
@@ -59,16 +76,17 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
       }
     },
     async delete(resource, progress) {
-      const bucket = bucketOf(resource.id);
       try {
-        const [metadata] = await call(() => bucket.getMetadata());
+        const [metadata] = await call(resource.id, (bucket) => bucket.getMetadata());
+        if ((metadata as BucketMetadata).billing?.requesterPays) payers.add(resource.id);
+        const bucket = bucketOf(resource.id);
         if ((metadata as BucketMetadata).retentionPolicy) return { status: 'refused', reason: 'a retention policy is set; DriftGuard never removes it' };
         let deleted = 0;
         let pageToken: string | undefined;
         do {
-          const [files, next] = await call(() => bucket.getFiles({ versions: true, autoPaginate: false, maxResults: 1000, ...(pageToken ? { pageToken } : {}) }));
+          const [files, next] = await retried(() => bucket.getFiles({ versions: true, autoPaginate: false, maxResults: 1000, ...(pageToken ? { pageToken } : {}) }));
           for (const file of files) {
-            await call(() => file.delete({ ignoreNotFound: true })).catch((err: unknown) => {
+            await retried(() => file.delete({ ignoreNotFound: true })).catch((err: unknown) => {
               if (statusOf(err) !== 404) throw err;
             });
             deleted++;
@@ -76,7 +94,7 @@ export function gcsBuckets(target: GcsTarget): ResourceHandler {
           if (files.length > 0) progress(`${resource.id}: ${deleted} object generations deleted`);
           pageToken = (next as { pageToken?: string } | null)?.pageToken;
         } while (pageToken);
-        await call(() => bucket.delete());
+        await retried(() => bucket.delete());
         return { status: 'deleted' };
       } catch (err) {
         if (statusOf(err) === 404) return { status: 'gone' };
