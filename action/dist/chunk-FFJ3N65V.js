@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+async function l(n,a,o){let r=new Array(n.length),t=0,i=Array.from({length:Math.max(1,Math.min(a,n.length))},async()=>{for(;t<n.length;){let e=t++;r[e]=await o(n[e],e)}});return await Promise.all(i),r}export{l as a};

@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a,b,c,d,e,f}from"./chunk-QKLKGBYI.js";import"./chunk-TWIDQLV4.js";import"./chunk-YG2NS7FC.js";export{a as FORMATS,d as GITHUB_TEXT_LIMIT,e as formatMarkdown,f as formatResult,c as formatText,b as resultView};
