@@ -13,5 +13,7 @@ export interface CommandSpec {
   options: NonNullable<ParseArgsConfig['options']>;
   /** Takes a subcommand word after the command. */
   positionals?: boolean;
+  /** What an option takes and does for this command, where it differs from the shared text. */
+  optionHelp?: Record<string, [value: string, text: string]>;
   load: () => Promise<{ default: (args: ParsedArgs) => Promise<number> }>;
 }

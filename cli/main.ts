@@ -22,10 +22,10 @@ const OPTION_HELP: Record<string, [string, string]> = {
   policy: ['FILE', 'the policy file (default: policy.yaml in this folder or the nearest parent up to the repository root; or DRIFTGUARD_POLICY)'],
   event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result'],
   payload: ['FILE', 'a GitHub webhook payload to read the event from'],
-  'dry-run': ['', 'decide and report, change nothing (the policy\'s dry_run: true does the same); init: print what would be written'],
+  'dry-run': ['', 'decide and report, change nothing (the policy\'s dry_run: true does the same)'],
   base: ['REF', 'the base of a local pull request check (default: the default branch)'],
   head: ['REF', 'the head of a local pull request check (default: HEAD)'],
-  format: ['FORMAT', 'the report on stdout: text, json or markdown (default: text); graph: mermaid, or markdown for a fenced block'],
+  format: ['FORMAT', 'the report on stdout: text, json or markdown (default: text)'],
   shard: ['i/n', 'the janitor and drift take only their i-th share of n'],
   provider: ['P', 'only this cloud: aws, azure or gcp'],
   region: ['R', 'only this region'],
@@ -35,7 +35,7 @@ const OPTION_HELP: Record<string, [string, string]> = {
   'verdict-dir': ['DIR', 'also write the verdict file (driftguard-verdict.json) there, for a publisher job'],
   'run-id': ['ID', 'the workflow run whose verdict artifact to publish'],
   artifact: ['DIR', 'a verdict artifact already downloaded'],
-  dir: ['DIR', 'demo: where to build the example repository (default: a new temporary folder); init: the repository (default: here)'],
+  dir: ['DIR', 'where to build the example repository (default: a new temporary folder)'],
   workflows: ['LIST', 'the workflow files to write: pr (PR check, fork publisher, override), janitor, drift (default: pr)'],
   force: ['', 'overwrite files that exist'],
   'log-level': ['LEVEL', `${LOG_LEVELS.join(', ')} (default: warn on a terminal, else the policy's log.level; or DRIFTGUARD_LOG_LEVEL)`],
@@ -45,11 +45,11 @@ const OPTION_HELP: Record<string, [string, string]> = {
 };
 
 /** The option lines of a command's `--help`. */
-export function optionLines(options: CommandSpec['options']): string[] {
+export function optionLines(options: CommandSpec['options'], own: CommandSpec['optionHelp'] = {}): string[] {
   const shared = new Set(Object.keys(common));
   const ordered = [...Object.entries(options).filter(([name]) => !shared.has(name)), ...Object.entries(options).filter(([name]) => shared.has(name))];
   const rows = ordered.map(([name, option]) => {
-    const [value, text] = OPTION_HELP[name] ?? ['', ''];
+    const [value, text] = own[name] ?? OPTION_HELP[name] ?? ['', ''];
     return [`${option.short ? `-${option.short}, ` : '    '}--${name}${value ? ` ${value}` : ''}`, text] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length));
@@ -100,6 +100,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'Print the state machine built from the policy as a Mermaid diagram',
     usage: 'driftguard graph [--event EVENT] [--format mermaid|markdown] [--policy FILE]',
     options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' } },
+    optionHelp: { format: ['FORMAT', 'mermaid (the default), or markdown for a fenced ```mermaid block'], event: ['EVENT', 'only the route of this event'] },
     load: () => import('./commands/graph.ts'),
   },
   drift: {
@@ -112,7 +113,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   init: {
     summary: 'Write a commented policy.yaml fitted to this repository, and the workflow files, pinned to this release',
     usage: 'driftguard init [--workflows pr,janitor,drift] [--dir DIR] [--dry-run] [--force]',
-    options: { help: common.help, quiet: common.quiet, workflows: { type: 'string' }, dir: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+    options: { help: common.help, workflows: { type: 'string' }, dir: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+    optionHelp: { dir: ['DIR', 'a folder of the repository (default: here); the files go to its root'], 'dry-run': ['', 'print what would be written, write nothing'] },
     load: () => import('./commands/init.ts'),
   },
   demo: {
@@ -161,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new DriftGuardError('usage', `${(err as Error).message.replace(/\. To specify.*$/s, '')}\nusage: ${spec.usage}`);
   }
   if (parsed.values.help) {
-    process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n\noptions:\n${optionLines(spec.options).join('\n')}\n`);
+    process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n\noptions:\n${optionLines(spec.options, spec.optionHelp).join('\n')}\n`);
     return ExitCode.pass;
   }
   checkLogOptions(parsed.values, process.env);

@@ -107,6 +107,15 @@ describe('driftguard CLI', () => {
     expect(stdout).toContain('nothing to do for GitHub event pull_request.labeled');
   });
 
+  it('inside GitHub Actions, an event with no payload is bad usage, never a pass', async () => {
+    const policy = write('p-nopayload.yaml', PR_POLICY);
+    for (const path of [undefined, '']) {
+      const { code, stderr } = await runCli(['run', '--policy', policy], { cwd: work, env: { GITHUB_ACTIONS: 'true', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path } });
+      expect(code).toBe(2);
+      expect(stderr).toContain('GITHUB_EVENT_NAME is pull_request but GITHUB_EVENT_PATH is not set');
+    }
+  });
+
   it.each([
     ['a push payload for pr_opened', () => JSON.stringify(example('push')), /not a valid pull_request event/],
     ['a closed PR payload for pr_opened', () => JSON.stringify(example('pull_request', 'closed')), /a pull_request "closed" payload cannot drive --event pr_opened/],

@@ -51,16 +51,25 @@ async function repositoryFiles(root: string): Promise<string[]> {
   return files;
 }
 
-/** The doc globs to search: the Markdown the repository has, README first. */
+const DOC = /\.(md|mdx|markdown|rst|adoc|asciidoc|txt)$/i;
+
+/**
+ * The doc globs to search, from the docs the repository has: its top-level README and guides
+ * (Markdown, reStructuredText, AsciiDoc, text; not changelogs or licences), a docs folder of any
+ * case, and the READMEs of its packages in a monorepo. Falls back to `README.md`.
+ */
 export function docGlobs(files: readonly string[]): string[] {
-  const md = files.filter((f) => /\.(md|mdx)$/i.test(f) && !SKIP.test(f));
+  const docs = files.filter((f) => DOC.test(f) && !SKIP.test(f));
   const globs: string[] = [];
-  for (const top of md.filter((f) => !f.includes('/')).sort((a, b) => Number(!/^readme/i.test(a)) - Number(!/^readme/i.test(b)) || a.localeCompare(b))) {
-    if (!/^(CHANGELOG|CODE_OF_CONDUCT|LICENSE|SECURITY)/i.test(top)) globs.push(top);
+  for (const top of docs.filter((f) => !f.includes('/')).sort((a, b) => Number(!/^readme/i.test(a)) - Number(!/^readme/i.test(b)) || a.localeCompare(b))) {
+    if (!/^(CHANGELOG|CHANGES|HISTORY|CODE_OF_CONDUCT|LICENSE|LICENCE|COPYING|SECURITY|NOTICE)/i.test(top) && !/\.txt$/i.test(top)) globs.push(top);
   }
-  for (const folder of ['docs', 'doc', 'documentation']) {
-    if (md.some((f) => f.startsWith(`${folder}/`))) globs.push(`${folder}/**/*.md`);
+  const folders = [...new Set(docs.map((f) => f.split('/')[0]!).filter((d) => /^(docs?|documentation)$/i.test(d)))].sort();
+  for (const folder of folders) {
+    const exts = [...new Set(docs.filter((f) => f.startsWith(`${folder}/`)).map((f) => f.slice(f.lastIndexOf('.') + 1).toLowerCase()))].sort();
+    globs.push(exts.length === 1 ? `${folder}/**/*.${exts[0]}` : `${folder}/**/*.{${exts.join(',')}}`);
   }
+  if (docs.some((f) => f.includes('/') && /(^|\/)README\.md$/i.test(f) && !folders.some((d) => f.startsWith(`${d}/`)))) globs.push('**/README.md');
   return globs.length ? globs : ['README.md'];
 }
 
@@ -76,9 +85,17 @@ export function policyFor(files: readonly string[], groups: readonly string[]): 
       ? `# Code seen here: ${seen.map(([name, n, how]) => `${name} (${n} file${n === 1 ? '' : 's'}, ${how})`).join(', ')}.`
       : '# No code DriftGuard reads was seen here yet.',
     'version: 1',
-    '# Dry run: DriftGuard decides and reports, and changes nothing (no check runs, no comments, no',
-    '# deletions). Set it to false once the reports look right; --dry-run always wins.',
-    'dry_run: true',
+    ...(groups.includes('janitor')
+      ? [
+          '# Dry run: DriftGuard decides and reports, and changes nothing: no check runs, no comments, and',
+          '# above all no deletions. Set it to false once the janitor\'s plans look right; --dry-run always wins.',
+          'dry_run: true',
+        ]
+      : [
+          '# Live: pull requests get check runs and one comment. true: decide and report in the job log',
+          '# only, writing nothing; --dry-run on the command line always wins.',
+          'dry_run: false',
+        ]),
     'audit:',
     '  dir: .artifacts            # one JSON record per run: who, what, when, why, the policy\'s hash',
     'workflows:',
@@ -87,7 +104,7 @@ export function policyFor(files: readonly string[], groups: readonly string[]): 
     '  pr_reopened: [doc_sync]',
     '  pr_comment: [override]     # /driftguard override <reason> on a pull request',
     ...(groups.includes('janitor') ? ['  schedule: [janitor]'] : []),
-    ...(groups.includes('drift') ? ['  dispatch: [drift]          # drift.yml runs it per environment and region'] : []),
+    ...(groups.includes('drift') ? ['  # dispatch: [drift]        # drift.yml runs it per environment and region: enable it once modules.drift.stacks lists your stacks'] : []),
     'modules:',
     '  doc_sync:',
     '    on_fail: block            # block | warn',
@@ -104,6 +121,13 @@ export function policyFor(files: readonly string[], groups: readonly string[]): 
           '        accounts: ["111111111111"]',
           '        regions: [us-east-1]',
           '        resources: [s3_bucket]',
+        ]
+      : []),
+    ...(groups.includes('drift')
+      ? [
+          '  # drift:',
+          '  #   stacks:',
+          '  #     - { name: network, environment: prod, region: eu-west-1, dir: infra/network }',
         ]
       : []),
     'overrides:',
@@ -127,9 +151,14 @@ interface Planned {
  * @throws DriftGuardError('usage') on an unknown workflow group or a file that exists
  */
 export default async function init(args: ParsedArgs): Promise<number> {
-  const root = resolve((args.values.dir as string | undefined) ?? process.cwd());
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DriftGuardError('usage', `--dir ${root} is not a folder`);
-  const groups = ((args.values.workflows as string | undefined) ?? 'pr').split(',').map((g) => g.trim()).filter(Boolean);
+  const given = resolve((args.values.dir as string | undefined) ?? process.cwd());
+  if (!existsSync(given) || !statSync(given).isDirectory()) throw new DriftGuardError('usage', `--dir ${given} is not a folder`);
+  // The policy and the workflows belong at the repository's root, wherever init is run from.
+  const git = new Git(given);
+  const root = (await git.isRepository()) ? resolve((await git.run(['rev-parse', '--show-toplevel'])).trim()) : given;
+  if (root !== given) process.stdout.write(`writing at the repository's root, ${root}\n`);
+  const groups = [...new Set(((args.values.workflows as string | undefined) ?? 'pr').split(',').map((g) => g.trim()))];
+  if (groups.includes('')) throw new DriftGuardError('usage', `--workflows takes ${Object.keys(INIT_WORKFLOWS).join(', ')} (comma-separated), got "${String(args.values.workflows)}"`);
   const unknown = groups.filter((g) => !INIT_WORKFLOWS[g]);
   if (unknown.length) throw new DriftGuardError('usage', `--workflows takes ${Object.keys(INIT_WORKFLOWS).join(', ')} (comma-separated), got "${unknown.join(', ')}"`);
 

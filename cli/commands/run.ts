@@ -57,6 +57,11 @@ export default async function run(args: ParsedArgs): Promise<number> {
   let eventName: EventName | undefined = typeof args.values.event === 'string' ? parseEventName(args.values.event) : undefined;
   let payloadFile = args.values.payload as string | undefined;
   if (!payloadFile && inActions && env.GITHUB_EVENT_PATH && !eventName) payloadFile = env.GITHUB_EVENT_PATH;
+  // Inside Actions the event's payload decides what runs: without it, a pull request would look
+  // like an event with nothing to do and pass.
+  if (!payloadFile && inActions && !eventName && env.GITHUB_EVENT_NAME) {
+    throw new DriftGuardError('usage', `GITHUB_EVENT_NAME is ${env.GITHUB_EVENT_NAME} but GITHUB_EVENT_PATH is not set: the event's payload is needed (GitHub Actions sets it; elsewhere pass --payload FILE or --event EVENT)`);
+  }
 
   // Outside a GitHub pull request the policy file is validated before anything else happens.
   const fromGitHub = inActions && payloadFile !== undefined;

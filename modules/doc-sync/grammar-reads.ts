@@ -202,10 +202,8 @@ export async function goScan(text: string): Promise<GrammarScan> {
           if (path !== 'os' && path !== 'syscall') return;
           const name = node.childForFieldName('name');
           if (name?.type === 'dot') dotImported.add(path);
-          else if (name?.type === 'package_identifier') {
-            packages.delete(path);
-            packages.set(name.text, path);
-          }
+          // An alias adds a name; the plain name stays (a file may import "os" both ways).
+          else if (name?.type === 'package_identifier') packages.set(name.text, path);
         } else {
           const names = node.childrenForFieldName('name').filter((n): n is Node => !!n);
           const values = node.childForFieldName('value')?.namedChildren ?? [];
@@ -302,7 +300,14 @@ function shellEvents(root: Node, inFunction: boolean, functions: Map<string, She
       }
       case 'arithmetic_expansion': {
         for (const name of node.descendantsOfType('variable_name')) {
-          if (name && name.parent && name.parent.type !== 'simple_expansion' && name.parent.type !== 'expansion') read(name, name.text);
+          if (!name || !name.parent || name.parent.type === 'simple_expansion' || name.parent.type === 'expansion') continue;
+          // `$(( N = 1 ))` assigns N; `N += 1` reads it first.
+          const op = name.parent.type === 'binary_expression' && name.parent.childForFieldName('left')?.id === name.id ? name.parent.childForFieldName('operator')?.text ?? name.parent.children[1]?.text : undefined;
+          if (op === '=') assign(name.parent.endIndex, name.text, name);
+          else {
+            read(name, name.text);
+            if (op && /^([-+*/%&|^]|<<|>>)=$/.test(op)) assign(name.parent.endIndex, name.text, name);
+          }
         }
         return;
       }
@@ -320,21 +325,47 @@ function shellEvents(root: Node, inFunction: boolean, functions: Map<string, She
       case 'command': {
         const name = node.childForFieldName('name')?.text;
         if (!name) return;
-        if (name !== 'read') {
-          // A call of a function of the script (known once the whole file is read): after its arguments.
-          events.push({ at: node.endIndex, kind: 'call', name, line: lineOf(node) });
-          return;
-        }
         const args = node.childrenForFieldName('argument').filter((a): a is Node => !!a);
-        for (let i = 0; i < args.length; i++) {
-          const arg = args[i]!;
-          if (arg.type !== 'word') continue;
-          if (arg.text.startsWith('-')) {
-            if (READ_VALUE_OPTIONS.test(arg.text)) i++;
-            continue;
+        const words = args.filter((a) => a.type === 'word');
+        const assignWord = (arg: Node | undefined) => {
+          if (arg && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg.text)) assign(arg.startIndex, arg.text, arg);
+        };
+        switch (name) {
+          case 'read':
+            // `read [-ers] [-a ARRAY] [-d D] [-n N] [-p P] ... NAME...`: -a names an array it assigns.
+            for (let i = 0; i < args.length; i++) {
+              const arg = args[i]!;
+              if (arg.type === 'word' && arg.text.startsWith('-')) {
+                if (/a$/.test(arg.text)) assignWord(args[++i]);
+                else if (READ_VALUE_OPTIONS.test(arg.text)) i++;
+                continue;
+              }
+              if (arg.type === 'word') assignWord(arg);
+            }
+            return;
+          case 'printf': {
+            const at = words.findIndex((w) => w.text === '-v');
+            if (at >= 0) assignWord(words[at + 1]);
+            break;
           }
-          assign(arg.startIndex, arg.text, arg);
+          case 'mapfile':
+          case 'readarray': {
+            const last = words.at(-1);
+            if (last && !last.text.startsWith('-') && words.length > 0) assignWord(last);
+            return;
+          }
+          case 'getopts':
+            assignWord(words[1]);
+            return;
+          case 'let':
+            for (const w of words) {
+              const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*(?:[-+*/%&|^]|<<|>>)?=/.exec(w.text);
+              if (m) assign(w.endIndex, m[1]!, w);
+            }
+            return;
         }
+        // A call of a function of the script (known once the whole file is read): after its arguments.
+        events.push({ at: node.endIndex, kind: 'call', name, line: lineOf(node) });
         return;
       }
     }

@@ -78,13 +78,34 @@ describe('driftguard init', () => {
     const forced = await runCli(['init', '--force', '--workflows', 'pr,janitor,drift'], { cwd: dir });
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('overwrote policy.yaml');
-    expect(parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')).workflows).toMatchObject({ schedule: ['janitor'], dispatch: ['drift'] });
+    const written = parse(readFileSync(join(dir, 'policy.yaml'), 'utf8'));
+    // The janitor deletes: with it, the policy starts in dry-run. Drift waits for its stacks.
+    expect(written.dry_run).toBe(true);
+    expect(written.workflows).toMatchObject({ schedule: ['janitor'] });
+    expect(written.workflows.dispatch).toBeUndefined();
+    expect(readFileSync(join(dir, 'policy.yaml'), 'utf8')).toContain('#   stacks:');
     expect((await runCli(['validate'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['init', '--workflows', 'pr,standards'], { cwd: dir })).stderr).toContain('--workflows takes pr, janitor, drift');
+    expect((await runCli(['init', '--workflows', ''], { cwd: dir })).code).toBe(2);
   });
 
-  it('searches the Markdown the repository has, README first, without changelogs', () => {
+  it('searches the docs the repository has, README first, without changelogs: Markdown, reStructuredText, a Docs folder, package READMEs', () => {
     expect(docGlobs(['CONTRIBUTING.md', 'README.md', 'CHANGELOG.md', 'doc/a.md', 'src/x.ts'])).toEqual(['README.md', 'CONTRIBUTING.md', 'doc/**/*.md']);
+    expect(docGlobs(['README.rst', 'docs/config.rst', 'docs/index.md', 'setup.py'])).toEqual(['README.rst', 'docs/**/*.{md,rst}']);
+    expect(docGlobs(['README.md', 'Docs/a.mdx'])).toEqual(['README.md', 'Docs/**/*.mdx']);
+    expect(docGlobs(['README.md', 'packages/a/README.md', 'packages/a/index.js'])).toEqual(['README.md', '**/README.md']);
     expect(docGlobs(['src/x.ts'])).toEqual(['README.md']);
+  });
+
+  it('writes at the repository root when run from a subfolder', async () => {
+    const dir = userRepo();
+    const { code, stdout } = await runCli(['init'], { cwd: join(dir, 'src') });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`writing at the repository's root, ${dir}`);
+    expect(existsSync(join(dir, 'policy.yaml'))).toBe(true);
+    expect(existsSync(join(dir, '.github', 'workflows', 'driftguard-main.yml'))).toBe(true);
+    expect(existsSync(join(dir, 'src', 'policy.yaml'))).toBe(false);
+    // Only pull request checks: live, so the checks and the comment appear.
+    expect(parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')).dry_run).toBe(false);
   });
 });
