@@ -107,6 +107,20 @@ describe('driftguard CLI', () => {
     expect(stdout).toContain('nothing to do for GitHub event pull_request.labeled');
   });
 
+  it('--verdict-dir outside a GitHub pull request is bad usage before anything runs, and a file in its place is named', async () => {
+    const { repo } = TestRepo.withChange({ 'README.md': '# x\n', 'policy.yaml': PR_POLICY }, { 'a.js': 'process.env.NEW_THING\n' });
+    repos.push(repo);
+    const local = await runCli(['run', '--event', 'pr_opened', '--base', 'main', '--dry-run', '--verdict-dir', join(work, 'vd')], { cwd: repo.dir });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain('--verdict-dir needs a pull request event from GitHub');
+    expect(local.stdout).toBe('');
+    expect(existsSync(join(repo.dir, 'audit'))).toBe(false);
+    const file = write('not-a-folder', 'x');
+    const blocked = await runCli(['run', '--event', 'pr_opened', '--base', 'main', '--verdict-dir', file], { cwd: repo.dir });
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toContain(`--verdict-dir ${file} is not a folder DriftGuard can write in (ENOTDIR)`);
+  });
+
   it('inside GitHub Actions, an event with no payload is bad usage, never a pass', async () => {
     const policy = write('p-nopayload.yaml', PR_POLICY);
     for (const path of [undefined, '']) {

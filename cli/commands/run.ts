@@ -52,7 +52,11 @@ export default async function run(args: ParsedArgs): Promise<number> {
   const format = parseFormat(args.values.format);
   const verdictDir = args.values['verdict-dir'] as string | undefined;
   // A verdict file already in the folder must never pass for this run's, even when this run fails early.
-  if (verdictDir !== undefined) await rm(resolve(verdictDir, 'driftguard-verdict.json'), { force: true });
+  if (verdictDir !== undefined) {
+    await rm(resolve(verdictDir, 'driftguard-verdict.json'), { force: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new DriftGuardError('usage', `--verdict-dir ${verdictDir} is not a folder DriftGuard can write in (${err.code ?? err.message})`);
+    });
+  }
   const inActions = env.GITHUB_ACTIONS === 'true';
   let eventName: EventName | undefined = typeof args.values.event === 'string' ? parseEventName(args.values.event) : undefined;
   let payloadFile = args.values.payload as string | undefined;
@@ -91,6 +95,11 @@ export default async function run(args: ParsedArgs): Promise<number> {
     base: args.values.base as string | undefined,
     head: args.values.head as string | undefined,
   });
+
+  // Checked before anything runs: a verdict file is for a publisher job, about a GitHub pull request.
+  if (verdictDir !== undefined && (!event.pr || !event.repo)) {
+    throw new DriftGuardError('usage', '--verdict-dir needs a pull request event from GitHub (repository and pull request in the payload); nothing was run');
+  }
 
   // A local pull request check whose head is already in its base has nothing to judge.
   if (!payload && event.change.kind === 'git' && event.change.base === event.change.head) {
