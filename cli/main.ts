@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DriftGuardError, ExitCode, describeError, isDriftGuardError } from '../src/errors.ts';
 import { Redactor } from '../src/redact.ts';
+import { inertText } from '../src/report/inert.ts';
 import type { CommandSpec, ParsedArgs } from './args.ts';
 
 export type { CommandSpec, ParsedArgs } from './args.ts';
@@ -200,11 +201,14 @@ export async function runCommandLine(argv: string[]): Promise<number> {
     return await main(argv);
   } catch (err) {
     if (isDriftGuardError(err)) {
-      const details = err.details.map((d) => `  ${d}`).join('\n');
-      process.stderr.write(redactor.scrub(`driftguard: ${err.message}\n${details ? `${details}\n` : ''}`));
+      // Messages quote paths and values the user gave: each line is shown inert (no terminal
+      // escapes, no hidden characters), the lines themselves kept.
+      const inert = (text: string) => text.split('\n').map((line) => inertText(line, 10_000)).join('\n');
+      const details = err.details.map((d) => `  ${inert(d)}`).join('\n');
+      process.stderr.write(redactor.scrub(`driftguard: ${inert(err.message)}\n${details ? `${details}\n` : ''}`));
       return err.exitCode;
     }
-    process.stderr.write(redactor.scrub(`driftguard: internal error: ${describeError(err)}\n`));
+    process.stderr.write(redactor.scrub(`driftguard: internal error: ${inertText(describeError(err), 10_000)}\n`));
     if (process.env.DRIFTGUARD_DEBUG) process.stderr.write(redactor.scrub(`${(err as Error)?.stack ?? ''}\n`));
     return ExitCode.incomplete;
   }

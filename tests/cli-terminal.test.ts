@@ -118,6 +118,14 @@ describe('a CLI that reads well on a terminal and in CI', () => {
     expect(none.stderr).toContain('driftguard init');
   });
 
+  it('a path the user gave is shown inert in an error: no terminal escape reaches the screen', async () => {
+    const repo = repoWithChange();
+    const { code, stderr } = await runCli(['validate', join(repo.dir, 'e\x1b[2Jvil\u202Ex.yaml')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('vil');
+    expect(stderr).not.toMatch(/[\x1b\u202E]/);
+  });
+
   it('validate takes the policy file as an argument, once', async () => {
     const repo = repoWithChange();
     const file = join(repo.dir, 'other.yaml');
