@@ -126,6 +126,16 @@ describe('a CLI that reads well on a terminal and in CI', () => {
     expect(stderr).not.toMatch(/[\x1b\u202E]/);
   });
 
+  it('a file whose name holds a line break is read like any other, and named inert', async () => {
+    const { repo } = TestRepo.withChange({ 'README.md': '# x\n', 'policy.yaml': POLICY }, { 'nl\nname.sh': 'echo "$HIDDEN_NL"\n', 'c\rr.sh': 'echo "$HIDDEN_CR"\n', 'ok.sh': 'echo "$PLAIN_OK"\n' });
+    repos.push(repo);
+    const run = await runCli(['run', '--event', 'pr_opened', '--base', 'main', '--dry-run'], { cwd: repo.dir });
+    expect(run.code).toBe(1);
+    for (const name of ['HIDDEN_NL', 'HIDDEN_CR', 'PLAIN_OK']) expect(run.stdout).toContain(`${name}: new environment variable ${name}`);
+    // Every finding is one line: the line breaks in the names are shown, not printed.
+    expect(run.stdout.split('\n').filter((l) => l.includes('new environment variable')).length).toBe(3);
+  });
+
   it('validate takes the policy file as an argument, once', async () => {
     const repo = repoWithChange();
     const file = join(repo.dir, 'other.yaml');

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { pathMatcher } from './globs.ts';
 
 const MAX_DOC_FILES = 2000;
 const MAX_DOC_BYTES = 4 * 1024 * 1024;
@@ -34,7 +34,7 @@ export interface DocSource {
 }
 
 export async function loadDocs(source: DocSource, globs: readonly string[]): Promise<DocIndex> {
-  const isDoc = picomatch(globs as string[], { dot: true });
+  const isDoc = pathMatcher(globs);
   const index = new DocIndex();
   const files = (await source.listFiles()).filter((f) => isDoc(f)).sort().slice(0, MAX_DOC_FILES);
   for (const file of files) {

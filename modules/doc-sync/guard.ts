@@ -1,8 +1,8 @@
-import picomatch from 'picomatch';
 import type { Hit } from './detectors.ts';
 import { DiffParser, forEachLine, type DiffEvent } from './diff.ts';
 import type { CompiledRule } from './rules.ts';
 import type { DocSyncConfig } from './schema.ts';
+import { pathMatcher } from './globs.ts';
 
 export interface FileHit extends Hit {
   file: string;
@@ -82,8 +82,8 @@ export class Guard {
   private fileHits: FileHit[] = [];
 
   constructor(private readonly options: GuardOptions) {
-    this.include = picomatch(options.config.include, { dot: true });
-    this.exclude = picomatch(options.config.exclude, { dot: true });
+    this.include = pathMatcher(options.config.include);
+    this.exclude = pathMatcher(options.config.exclude);
   }
 
   event(event: DiffEvent): void {
@@ -113,7 +113,7 @@ export class Guard {
     this.path = event.path;
     this.readable = entry.skipped === undefined;
     if (!this.readable) return;
-    this.rules = this.options.rules.filter((r) => picomatch.isMatch(event.path, r.rule.paths, { dot: true }));
+    this.rules = this.options.rules.filter((r) => pathMatcher(r.rule.paths)(event.path));
   }
 
   private line(path: string, added: boolean, line: number, text: string): void {

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { pathMatcher } from './globs.ts';
 import type { ChangeSource } from '../../src/change.ts';
 import type { Hit } from './detectors.ts';
 import { matchAll, type ChangedFile, type FileHit } from './guard.ts';
@@ -25,8 +25,8 @@ export function generatedMatcher(gitattributes: string | undefined): (path: stri
       else if (attr === '-linguist-generated' || attr === 'linguist-generated=false') unset.push(glob, `${glob}/**`);
     }
   }
-  const marked = globs.length ? picomatch(globs, { dot: true }) : () => false;
-  const cleared = unset.length ? picomatch(unset, { dot: true }) : () => false;
+  const marked = globs.length ? pathMatcher(globs) : () => false;
+  const cleared = unset.length ? pathMatcher(unset) : () => false;
   return (path, text) => {
     if (marked(path) && !cleared(path)) return true;
     const head = text.slice(0, 2000).split('\n', 5).join('\n');
@@ -233,14 +233,14 @@ export async function newRuleHits(hits: readonly FileHit[], rules: readonly Comp
   const names = new Set(hits.map((h) => h.name));
   const byId = new Map(rules.map((r) => [`rule.${r.rule.id}`, r]));
   const wanted = [...byId.values()].filter((r) => hits.some((h) => h.detector === `rule.${r.rule.id}`));
-  const applies = (path: string) => readable(path) && wanted.some((r) => picomatch.isMatch(path, r.rule.paths, { dot: true }));
+  const applies = (path: string) => readable(path) && wanted.some((r) => pathMatcher(r.rule.paths)(path));
   const learn = async (paths: readonly string[], at: (path: string) => Promise<string | undefined>) => {
     await mapLimit(paths.filter(applies), CONCURRENCY, async (path) => {
       if (open.size === 0) return;
       const text = await at(path).catch(() => undefined);
       if (text === undefined || text.length > MAX_FILE || !mentionsAny(text, names)) return;
       for (const rule of wanted) {
-        if (!picomatch.isMatch(path, rule.rule.paths, { dot: true })) continue;
+        if (!pathMatcher(rule.rule.paths)(path)) continue;
         for (const line of text.split('\n')) for (const name of matchAll(rule, line)) open.delete(`rule.${rule.rule.id}\0${name}`);
       }
     });

@@ -1,4 +1,3 @@
-import picomatch from 'picomatch';
 import { changeSourceFor, githubFor, type ChangeSource } from '../../src/change.ts';
 import type { Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { durationMs } from '../../src/policy/types.ts';
@@ -9,6 +8,7 @@ import { flagHunks, runGuard, type FileHit } from './guard.ts';
 import { HeadReader, newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
 import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
+import { pathMatcher } from './globs.ts';
 
 /** `git grep` at the base commit, when the local clone has it (the GitHub API path reads files instead). */
 async function gitSearch(git: Git, base: string): Promise<BaseSearch | undefined> {
@@ -84,8 +84,8 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
     }),
   ]);
 
-  const include = picomatch(config.include, { dot: true });
-  const exclude = picomatch(config.exclude, { dot: true });
+  const include = pathMatcher(config.include);
+  const exclude = pathMatcher(config.exclude);
   const env = config.builtin_detectors
     ? await newReads({
         change,
