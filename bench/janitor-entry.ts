@@ -47,6 +47,7 @@ ${options.concurrency ? `    concurrency: ${options.concurrency}\n` : ''}    ter
         resources: [s3_bucket]
         s3: { endpoint: "${url}", force_path_style: true }
         sts: { endpoint: "${url}" }
+        tagging: { endpoint: "${url}" }
 `;
 
 /** The janitor as the CLI runs it, in this process, logs discarded. */

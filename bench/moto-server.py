@@ -54,6 +54,10 @@ def operation_of(environ):
     path = environ.get("PATH_INFO", "")
     query = environ.get("QUERY_STRING", "")
     keys = [part.split("=", 1)[0] for part in query.split("&") if part]
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if method == "POST" and path == "/" and target:
+        # JSON-protocol services (the Resource Groups Tagging API): the operation is in the header.
+        return target.rsplit(".", 1)[-1]
     if method == "POST" and path == "/":
         # Query-protocol services (STS, EC2): the Action is in the form body, which moto still has
         # to read, so it is peeked at without consuming it.

@@ -1,5 +1,6 @@
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Storage } from '@google-cloud/storage';
 
@@ -15,6 +16,8 @@ export interface CloudClients {
   awsAccount(options: { region: string; endpoint?: string; account?: string }): Promise<string>;
   s3(options: { region: string; endpoint?: string; forcePathStyle?: boolean; account?: string }): Promise<S3Client>;
   ec2(options: { region: string; endpoint?: string; account?: string }): Promise<EC2Client>;
+  /** The Resource Groups Tagging API of one region (GetResources: tags of many resources per call). */
+  tagging(options: { region: string; endpoint?: string; account?: string }): Promise<ResourceGroupsTaggingAPIClient>;
   azureResources(options: { subscription: string; endpoint?: string }): Promise<ResourceManagementClient>;
   gcs(options: { project: string; endpoint?: string }): Promise<Storage>;
 }

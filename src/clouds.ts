@@ -82,6 +82,11 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
       const credentials = await awsCredentials(region, account);
       return new EC2Client({ region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
     },
+    async tagging({ region, endpoint, account }) {
+      const { ResourceGroupsTaggingAPIClient } = await import('@aws-sdk/client-resource-groups-tagging-api');
+      const credentials = await awsCredentials(region, account);
+      return new ResourceGroupsTaggingAPIClient({ region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
+    },
     async azureResources({ subscription, endpoint }) {
       const { ResourceManagementClient } = await import('@azure/arm-resources');
       let credential;

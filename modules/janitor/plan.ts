@@ -55,7 +55,8 @@ export async function planJanitor(ctx: StepContext<JanitorConfig>): Promise<Step
   const unread: Finding[] = [];
   await mapLimit(targets, 4, async (target) => {
     try {
-      const { resources, skipped } = await target.handler.list();
+      const { resources, skipped, notes } = await target.handler.list();
+      for (const note of notes ?? []) log.info({ target: `${target.provider} ${target.type} in ${target.account}/${target.region}` }, note);
       // One resource that cannot be read is skipped with its reason; the rest of the listing stands.
       for (const s of skipped) unread.push({ rule: 'janitor.skip', title: `${target.provider} ${target.type} ${s.id} (${target.account}${target.region !== '*' ? `/${target.region}` : ''})`, message: `skipped: ${s.reason}`, severity: 'warning' });
       for (const resource of resources) {

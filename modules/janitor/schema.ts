@@ -13,6 +13,10 @@ export const AwsTarget = z.strictObject({
   s3: z.strictObject({ endpoint: Url.optional(), force_path_style: z.boolean().default(false) }).prefault({}).describe('S3-compatible stores (MinIO, LocalStack, Ceph): endpoint URL and path-style addressing.'),
   ec2: z.strictObject({ endpoint: Url.optional() }).prefault({}),
   sts: z.strictObject({ endpoint: Url.optional() }).prefault({}),
+  tagging: z
+    .strictObject({ enabled: z.boolean().default(true), endpoint: Url.optional() })
+    .prefault({})
+    .describe('Resource Groups Tagging API (tag:GetResources): S3 bucket tags read in pages of 100 while listing. Asked on AWS, or with an S3-compatible s3.endpoint only when tagging.endpoint is given; refused or absent, tags are read per bucket.'),
   verify_account: z.boolean().default(true).describe('Check the credentials\' account with STS GetCallerIdentity before anything else; turn off only for S3-compatible stores without STS.'),
 });
 

@@ -39,6 +39,8 @@ export interface Listing {
   resources: Resource[];
   /** Resources seen but not read (their location or listing failed after retries): skipped, never deleted. */
   skipped: Array<{ id: string; reason: string }>;
+  /** How the listing went where it is worth knowing (a batch API refused, read one by one instead). */
+  notes?: string[];
 }
 
 /**

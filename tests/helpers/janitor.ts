@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
 import { defaultCloudClients, type CloudClients } from '../../src/clouds.ts';
 import { runEngine, type RunResult } from '../../src/engine.ts';
@@ -26,6 +27,9 @@ export function testClouds(overrides: Partial<CloudClients> = {}): CloudClients 
     },
     async ec2({ region, endpoint }) {
       return new EC2Client({ region, endpoint, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 });
+    },
+    async tagging({ region, endpoint }) {
+      return new ResourceGroupsTaggingAPIClient({ region, endpoint, credentials: S3RVER_CREDENTIALS, maxAttempts: 1 });
     },
     ...overrides,
   };

@@ -1,3 +1,4 @@
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../../src/errors.ts';
 import { mapLimit } from '../../../src/limit.ts';
@@ -12,6 +13,12 @@ const DELETE_ROUNDS = 3;
 const EXPLAINED = 5;
 /** Buckets of unknown region from which two filtered listings replace a location read per bucket. */
 const REGION_FILTER_MIN = 4;
+/** Buckets to read from which one paged Tagging API listing replaces a GetBucketTagging per bucket. */
+const TAGGING_API_MIN = 4;
+/** The Resource Groups Tagging API's largest page. */
+const TAGGING_PAGE = 100;
+/** `arn:aws:s3:::NAME` (any partition): a bucket's ARN names no region or account. */
+const BUCKET_ARN = /^arn:aws[a-z-]*:s3:::([^/:]+)$/;
 const GONE = new Set(['NoSuchBucket', 'NotFound']);
 const DENIED = new Set(['AccessDenied', 'AllAccessDisabled', 'Forbidden']);
 /** Answers meaning "this endpoint does not have the feature" (S3-compatible stores): not an error. */
@@ -35,6 +42,12 @@ export interface S3Target {
   concurrency: number;
   /** Report names without the prefix whose region is unknown here (once per account, not per region). */
   reportUnnamed: boolean;
+  /**
+   * The Resource Groups Tagging API of this account and region: while listing, the tags of every
+   * tagged bucket in pages of 100 (GetResources) instead of one GetBucketTagging per bucket.
+   * Absent for S3-compatible stores, which have no such API.
+   */
+  tagging?: ResourceGroupsTaggingAPIClient;
 }
 
 /** A version that could not be deleted, as DeleteObjects answered. */
@@ -66,6 +79,34 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
       if (code(err) === 'NoSuchTagSet' || code(err) === 'NoSuchTagSetError') return { tags: {} };
       if (code(err) === 'NoSuchBucket') return 'gone';
       return { tagsError: describeError(err) };
+    }
+  }
+
+  /**
+   * Tags by bucket name, of every bucket the Tagging API names in this region (GetResources with
+   * `s3:bucket`, paged by PaginationToken); undefined, with the reason in `notes`, when it cannot
+   * be asked (no `tag:GetResources` permission, an endpoint without the API). A bucket it does not
+   * name (never tagged, or tagged moments ago and not yet indexed) is read on its own. Listing
+   * only: the read just before a deletion is always the bucket's own GetBucketTagging.
+   */
+  async function taggedBuckets(notes: string[]): Promise<Map<string, Record<string, string>> | undefined> {
+    if (!target.tagging) return undefined;
+    const api = await import('@aws-sdk/client-resource-groups-tagging-api');
+    const tags = new Map<string, Record<string, string>>();
+    let token: string | undefined;
+    try {
+      do {
+        const out = await call(() => target.tagging!.send(new api.GetResourcesCommand({ ResourceTypeFilters: ['s3:bucket'], ResourcesPerPage: TAGGING_PAGE, ...(token ? { PaginationToken: token } : {}) })));
+        for (const mapping of out.ResourceTagMappingList ?? []) {
+          const name = BUCKET_ARN.exec(mapping.ResourceARN ?? '')?.[1];
+          if (name) tags.set(name, Object.fromEntries((mapping.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+        }
+        token = out.PaginationToken || undefined;
+      } while (token);
+      return tags;
+    } catch (err) {
+      notes.push(`bucket tags read one bucket at a time: the Resource Groups Tagging API answered ${describeError(err)} (grant tag:GetResources to read them in pages of ${TAGGING_PAGE})`);
+      return undefined;
     }
   }
 
@@ -278,8 +319,14 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
     provider: 'aws',
     async list(): Promise<Listing> {
       const skipped: Listing['skipped'] = [];
+      const notes: string[] = [];
       const listed = await listAll();
-      const inRegion = await namesInRegion(listed);
+      const toRead = listed.filter((b) => b.name.startsWith(target.prefix) && (b.region === undefined || b.region === region)).length;
+      const [inRegion, tagged] = await Promise.all([namesInRegion(listed), toRead >= TAGGING_API_MIN ? taggedBuckets(notes) : undefined]);
+      const readTags = (name: string) => {
+        const known = tagged?.get(name);
+        return known ? Promise.resolve({ tags: known }) : tagsOf(name);
+      };
       const described = await mapLimit(listed, target.concurrency, async (b): Promise<Resource | undefined> => {
         if (!b.name.startsWith(target.prefix)) {
           // Never ours: reported as seen, nothing read about it.
@@ -290,7 +337,7 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
         if (b.region === undefined && inRegion && !inRegion.has(b.name)) return undefined;
         const known = b.region ?? (inRegion ? region : undefined);
         try {
-          const [where, read] = await Promise.all([known !== undefined ? known : regionOf(b.name), known === undefined || known === region ? tagsOf(b.name) : undefined]);
+          const [where, read] = await Promise.all([known !== undefined ? known : regionOf(b.name), known === undefined || known === region ? readTags(b.name) : undefined]);
           if (where === undefined || where !== region || read === 'gone' || read === undefined) return undefined;
           return resourceOf(b, where, read);
         } catch (err) {
@@ -298,7 +345,7 @@ export async function s3Buckets(target: S3Target): Promise<ResourceHandler> {
           return undefined;
         }
       });
-      return { resources: described.filter((r): r is Resource => r !== undefined), skipped };
+      return { resources: described.filter((r): r is Resource => r !== undefined), skipped, ...(notes.length ? { notes } : {}) };
     },
     async get(resource) {
       const head = async (): Promise<string | undefined | 'gone'> => {
@@ -346,6 +393,8 @@ export const s3Bucket: ResourceDescriptor = {
   async handler({ config, clouds, scope: { account, region, primary } }) {
     const aws = config.providers.aws!;
     const client = await clouds.s3({ region, endpoint: aws.s3.endpoint, forcePathStyle: aws.s3.force_path_style, account });
+    // An S3-compatible store has no Tagging API: asked only on AWS, or where its endpoint is given.
+    const tagging = aws.tagging.enabled && (!aws.s3.endpoint || aws.tagging.endpoint) ? await clouds.tagging({ region, endpoint: aws.tagging.endpoint, account }) : undefined;
     return s3Buckets({
       client,
       account,
@@ -355,6 +404,7 @@ export const s3Bucket: ResourceDescriptor = {
       prefix: config.prefix,
       concurrency: config.concurrency,
       reportUnnamed: primary,
+      ...(tagging ? { tagging } : {}),
     });
   },
 };
