@@ -11,6 +11,22 @@ import { dirname, join } from 'node:path';
 
 const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@google/genai', '@vscode/tree-sitter-wasm'];
 
+/**
+ * zod re-exports all of its ~50 message locales (`z.locales`, about half of its bundled size)
+ * whether they are used or not; DriftGuard writes its own messages and never reads them. Each
+ * start-up would parse and compile them: the bundle gets only English, the one zod configures.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    // `z.locales` keeps its shape, with English alone in it.
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: dirname(args.path) }));
+  },
+};
+
 const forAction = process.argv.includes('--action');
 
 if (forAction) {
@@ -28,6 +44,7 @@ if (forAction) {
     minify: true,
     legalComments: 'linked',
     logLevel: 'warning',
+    plugins: [zodEnglishOnly],
     // CommonJS code bundled into ES modules still finds `require` and `__filename` (tree-sitter's
     // runtime asks for its own file name before it loads its WebAssembly).
     define: { __filename: '__dgFilename' },
@@ -54,5 +71,6 @@ await build({
   sourcemap: 'linked',
   external,
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
   banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
 });

@@ -44,7 +44,9 @@ export function describeIssue(iss: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-z.config({ customError: describeIssue });
+// jitless: a policy is validated once per run, and compiling each object schema into a function
+// (zod's JIT) costs more at start-up than it saves on one parse.
+z.config({ customError: describeIssue, jitless: true });
 
 export const Duration = z
   .string({ error: (iss) => `expected ${DURATION_HINT}, got ${show(iss.input)}` })
