@@ -152,6 +152,13 @@ describe('a CLI that reads well on a terminal and in CI', () => {
     const same = await runCli(['run', '--event', 'pr_opened', '--base', 'main', '--head', 'main'], { cwd: repo.dir });
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/^driftguard: nothing to compare: main \([0-9a-f]{12}\) adds no commits to main; .*\n$/);
+    // --format json stays one parseable JSON document.
+    const json = await runCli(['run', '--event', 'pr_opened', '--base', 'main', '--head', 'main', '--format', 'json'], { cwd: repo.dir });
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.stdout) as { outcome: string; exitCode: number; base: string; head: string; message: string };
+    expect(parsed).toMatchObject({ outcome: 'nothing_to_compare', exitCode: 0 });
+    expect(parsed.base).toBe(parsed.head);
+    expect(parsed.message).toMatch(/^nothing to compare: main /);
   });
 
   it('graph draws every state a run can reach, one labelled edge per outcome, and a fenced block for Markdown', async () => {

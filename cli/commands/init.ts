@@ -8,6 +8,9 @@ import { packageRoot } from '../../src/package-root.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 
+/** Where the policy init writes keeps its audit records. */
+const AUDIT_DIR = '.artifacts';
+
 /** The workflow files `init` writes, from DriftGuard's own `.github/workflows/`, by group. */
 export const INIT_WORKFLOWS: Record<string, readonly string[]> = {
   pr: ['driftguard-main.yml', 'driftguard-publish.yml'],
@@ -97,7 +100,7 @@ export function policyFor(files: readonly string[], groups: readonly string[]): 
           'dry_run: false',
         ]),
     'audit:',
-    '  dir: .artifacts            # one JSON record per run: who, what, when, why, the policy\'s hash',
+    `  dir: ${AUDIT_DIR}            # one JSON record per run: who, what, when, why, the policy's hash`,
     'workflows:',
     '  pr_opened: [doc_sync]',
     '  pr_synchronize: [doc_sync]',
@@ -175,10 +178,13 @@ export default async function init(args: ParsedArgs): Promise<number> {
     }
   }
   for (const p of planned) p.exists = existsSync(join(root, p.path));
+  // Audit records are run output, not source: kept out of commits unless the repository already says otherwise.
+  const ignoreAudit = (await git.isRepository()) && !(await git.run(['check-ignore', '--no-index', '--', `${AUDIT_DIR}/driftguard-run.json`], { allowFail: true })).trim();
 
   const clash = planned.filter((p) => p.exists);
   if (args.values['dry-run']) {
     for (const p of planned) process.stdout.write(`--- ${p.path}${p.exists ? (args.values.force ? ' (would overwrite)' : ' (exists: would be left as it is; --force overwrites)') : ''}\n${p.text}`);
+    if (ignoreAudit) process.stdout.write(`--- .gitignore (would add ${AUDIT_DIR}/)\n`);
     return ExitCode.pass;
   }
   if (clash.length && !args.values.force) {
@@ -188,6 +194,12 @@ export default async function init(args: ParsedArgs): Promise<number> {
     await mkdir(dirname(join(root, p.path)), { recursive: true });
     await writeFile(join(root, p.path), p.text);
     process.stdout.write(`${p.exists ? 'overwrote' : 'wrote'} ${p.path}\n`);
+  }
+  if (ignoreAudit) {
+    const file = join(root, '.gitignore');
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    await writeFile(file, `${before}${before && !before.endsWith('\n') ? '\n' : ''}# DriftGuard's audit records (run output)\n${AUDIT_DIR}/\n`);
+    process.stdout.write(`added ${AUDIT_DIR}/ to .gitignore\n`);
   }
   process.stdout.write(`\nNext: commit these files on your default branch (DriftGuard reads the policy from a pull request's base), then open a pull request. Try it locally first: driftguard run --event pr_opened --dry-run\n`);
   return ExitCode.pass;

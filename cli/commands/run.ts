@@ -1,4 +1,4 @@
-import { inertMarkdown } from '../../src/report/inert.ts';
+import { inertMarkdown, inertText } from '../../src/report/inert.ts';
 import { rm } from 'node:fs/promises';
 import { posix, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../src/audit.ts';
@@ -104,7 +104,11 @@ export default async function run(args: ParsedArgs): Promise<number> {
   // A local pull request check whose head is already in its base has nothing to judge.
   if (!payload && event.change.kind === 'git' && event.change.base === event.change.head) {
     const headRef = (args.values.head as string | undefined) ?? 'HEAD';
-    process.stdout.write(`driftguard: nothing to compare: ${headRef} (${event.change.head.slice(0, 12)}) adds no commits to ${(args.values.base as string | undefined) ?? 'the default branch'}; check out a branch with changes, or pass --base REF / --head REF\n`);
+    const baseRef = (args.values.base as string | undefined) ?? 'the default branch';
+    const message = `nothing to compare: ${inertText(headRef, 200)} (${event.change.head.slice(0, 12)}) adds no commits to ${inertText(baseRef, 200)}; check out a branch with changes, or pass --base REF / --head REF`;
+    // Machine-readable formats stay parseable: the same outcome as a JSON object, not a sentence.
+    if (format === 'json') process.stdout.write(`${JSON.stringify({ outcome: 'nothing_to_compare', exitCode: 0, event: event.name, base: event.change.base, head: event.change.head, message })}\n`);
+    else process.stdout.write(`driftguard: ${message}\n`);
     return 0;
   }
 

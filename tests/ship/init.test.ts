@@ -45,6 +45,12 @@ describe('driftguard init', () => {
     expect(main).not.toMatch(/driftguard\/driftguard@v\d+ /);
     expect(main.replace(/@v[\d.]+/g, '@v1')).toBe(readFileSync('.github/workflows/driftguard-main.yml', 'utf8'));
     expect(existsSync(join(dir, '.github', 'workflows', 'janitor-cron.yml'))).toBe(false);
+    // The audit folder is run output: ignored once, and not again on a second init.
+    expect(stdout).toContain('added .artifacts/ to .gitignore');
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toMatch(/^\.artifacts\/$/m);
+    const again = await runCli(['init', '--force'], { cwd: dir });
+    expect(again.stdout).not.toContain('.gitignore');
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8').match(/\.artifacts\//g)).toHaveLength(1);
   });
 
   it('then a PR check runs on what it wrote', async () => {
