@@ -46,8 +46,29 @@ export class Git {
     }
   }
 
-  async isRepository(): Promise<boolean> {
-    return (await this.run(['rev-parse', '--is-inside-work-tree'], { allowFail: true })).trim() === 'true';
+  /** Whether cwd is inside a git work tree; learnt once (see `probe`). */
+  isRepository(): Promise<boolean> {
+    this.inside ??= this.run(['rev-parse', '--is-inside-work-tree'], { allowFail: true }).then((out) => out.trim() === 'true');
+    return this.inside;
+  }
+
+  private inside: Promise<boolean> | undefined;
+
+  /**
+   * Learns in one git process whether cwd is a work tree and which commits these refs name, so
+   * that `isRepository` and `resolve` answer without starting git again. Anything unusual (not a
+   * repository, a ref that names no commit, an option-like ref) leaves them to ask one by one,
+   * so their answers and errors are exactly what they would have been.
+   */
+  async probe(refs: readonly string[]): Promise<void> {
+    const wanted = refs.filter((r) => !this.resolved.has(r));
+    if (this.inside || wanted.some((r) => r === '' || r.startsWith('-'))) return;
+    const out = (await this.run(['rev-parse', '--is-inside-work-tree', ...wanted.map((r) => `${r}^{commit}`)], { allowFail: true })).split('\n');
+    if (out[0] !== 'true' || !wanted.every((_, i) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(out[i + 1] ?? ''))) return;
+    this.inside ??= Promise.resolve(true);
+    wanted.forEach((ref, i) => {
+      if (!this.resolved.has(ref)) this.resolved.set(ref, Promise.resolve(this.known(out[i + 1]!)));
+    });
   }
 
   /**

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Git } from '../src/git.ts';
 import { gitChange, changeSourceFor } from '../src/change.ts';
@@ -61,5 +64,44 @@ describe('changeSourceFor', () => {
     await expect(changeSourceFor({ kind: 'git', cwd: r.dir, base: first, head: missing }, git)).rejects.toThrow(/^the head commit ffffffffffff is not in the local clone/);
     const source = await changeSourceFor({ kind: 'git', cwd: r.dir, base: first, head: first }, git);
     expect(await source.listHeadFiles()).toEqual(await gitChange(git, first, first).listHeadFiles());
+  });
+});
+
+describe('Git.probe', () => {
+  /** A Git that counts the git processes it starts. */
+  const counting = (dir: string) => {
+    const git = new Git(dir);
+    const calls: string[][] = [];
+    const run = git.run.bind(git);
+    git.run = (args, options) => {
+      calls.push([...args]);
+      return run(args, options);
+    };
+    return { git, calls };
+  };
+
+  it('learns the work tree and both refs in one git process; later answers start none', async () => {
+    const { repo: r, first } = repo();
+    const { git, calls } = counting(r.dir);
+    await git.probe(['HEAD', 'main']);
+    expect(calls).toEqual([['rev-parse', '--is-inside-work-tree', 'HEAD^{commit}', 'main^{commit}']]);
+    expect(await git.isRepository()).toBe(true);
+    expect(await git.resolve('HEAD')).toBe(first);
+    expect(await git.resolve('main')).toBe(first);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a ref that names no commit, an option-like ref or a folder outside git leave the answers and errors as they were', async () => {
+    const { repo: r, first } = repo();
+    const { git } = counting(r.dir);
+    await git.probe(['HEAD', 'missing']);
+    expect(await git.resolve('HEAD')).toBe(first);
+    await expect(git.resolve('missing')).rejects.toThrow(/git rev-parse --verify --quiet missing\^\{commit\} failed in /);
+    const options = counting(r.dir);
+    await options.git.probe(['--output=x']);
+    expect(options.calls).toEqual([]);
+    const outside = counting(mkdtempSync(join(tmpdir(), 'dg-not-git-')));
+    await outside.git.probe(['HEAD']);
+    expect(await outside.git.isRepository()).toBe(false);
   });
 });

@@ -179,7 +179,7 @@ export default async function init(args: ParsedArgs): Promise<number> {
   }
   for (const p of planned) p.exists = existsSync(join(root, p.path));
   // Audit records are run output, not source: kept out of commits unless the repository already says otherwise.
-  const ignoreAudit = (await git.isRepository()) && !(await git.run(['check-ignore', '--no-index', '--', `${AUDIT_DIR}/driftguard-run.json`], { allowFail: true })).trim();
+  const ignoreAudit = (await git.isRepository()) && !(await new Git(root).run(['check-ignore', '--no-index', '--', `${AUDIT_DIR}/driftguard-run.json`], { allowFail: true })).trim();
 
   const clash = planned.filter((p) => p.exists);
   if (args.values['dry-run']) {

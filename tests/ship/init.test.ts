@@ -111,6 +111,11 @@ describe('driftguard init', () => {
     expect(existsSync(join(dir, 'policy.yaml'))).toBe(true);
     expect(existsSync(join(dir, '.github', 'workflows', 'driftguard-main.yml'))).toBe(true);
     expect(existsSync(join(dir, 'src', 'policy.yaml'))).toBe(false);
+    // A root .gitignore that already ignores the audit folder is left alone, from a subfolder too.
+    expect(existsSync(join(dir, 'src', '.gitignore'))).toBe(false);
+    writeFileSync(join(dir, '.gitignore'), '/.artifacts\n');
+    expect((await runCli(['init', '--force'], { cwd: join(dir, 'src') })).stdout).not.toContain('.gitignore');
+    expect(readFileSync(join(dir, '.gitignore'), 'utf8')).toBe('/.artifacts\n');
     // Only pull request checks: live, so the checks and the comment appear.
     expect(parse(readFileSync(join(dir, 'policy.yaml'), 'utf8')).dry_run).toBe(false);
   });
