@@ -99,10 +99,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   graph: {
     summary: 'Print the state machine built from the policy as a Mermaid diagram',
-    usage: 'driftguard graph [--event EVENT] [--format mermaid|markdown] [--policy FILE]',
-    options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' } },
-    optionHelp: { format: ['FORMAT', 'mermaid (the default), or markdown for a fenced ```mermaid block'], event: ['EVENT', 'only the route of this event'] },
+    usage: 'driftguard graph [--event EVENT | --lifecycle NAME] [--format mermaid|markdown] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' }, lifecycle: { type: 'string' } },
+    optionHelp: { format: ['FORMAT', 'mermaid (the default), or markdown for a fenced ```mermaid block'], event: ['EVENT', 'only the route of this event'], lifecycle: ['NAME', 'draw this pull request lifecycle instead of the engine'] },
     load: () => import('./commands/graph.ts'),
+  },
+  lifecycle: {
+    summary: 'Apply a GitHub event to the pull request lifecycles of the policy (labels, status comment, driftguard/lifecycle check)',
+    usage: 'driftguard lifecycle [--event EVENT --payload FILE] [--dry-run] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    load: () => import('./commands/lifecycle.ts'),
   },
   drift: {
     summary: 'drift baseline: accept today\'s Terraform drift into the baseline file',

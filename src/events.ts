@@ -8,6 +8,11 @@ export const EVENT_NAMES = [
   'schedule',
   'dispatch',
   'downstream_result',
+  'pr_labeled',
+  'pr_unlabeled',
+  'pr_review',
+  'check_run',
+  'workflow_run',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
@@ -66,6 +71,12 @@ export interface DriftEvent {
   change: ChangeRef;
   /** workflow_dispatch inputs or repository_dispatch client_payload. */
   inputs?: Record<string, unknown>;
+  /** pr_labeled, pr_unlabeled: the label added or removed. */
+  label?: string;
+  /** pr_review: the review submitted. */
+  review?: { id: number; state: string; author: string; authorType: string; commitId: string };
+  /** check_run (completed) and workflow_run (requested or completed): which run, how it ended, and the pull requests it ran for. */
+  run?: { kind: 'check' | 'workflow'; id: number; name: string; status: string; conclusion: string | null; headSha: string; pulls: number[]; app?: string };
   /** The raw payload as received, kept for modules that need more than the normalised fields. */
   payload?: unknown;
 }

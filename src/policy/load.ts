@@ -121,6 +121,14 @@ function yamlProblem(doc: Document.Parsed, error: YAMLError): string {
 /** The sections of a policy that parse on their own; sections that do not are left empty. */
 function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<string, unknown>): Policy {
   const workflows = schema.shape.workflows.safeParse(data.workflows);
+  const lifecycles: Policy['lifecycles'] = {};
+  const rawLifecycles = data.lifecycles;
+  if (rawLifecycles && typeof rawLifecycles === 'object') {
+    for (const [name, raw] of Object.entries(rawLifecycles)) {
+      const one = schema.shape.lifecycles.safeParse({ [name]: raw });
+      if (one.success) Object.assign(lifecycles, one.data);
+    }
+  }
   const modules: Policy['modules'] = {};
   const rawModules = (data.modules ?? {}) as Record<string, unknown>;
   const slices = (schema.shape.modules as unknown as { unwrap(): { shape: Record<string, z.ZodType> } }).unwrap().shape;
@@ -140,6 +148,7 @@ function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<str
     overrides: schema.shape.overrides.parse({}),
     auth: schema.shape.auth.parse({}),
     modules,
+    lifecycles,
   };
 }
 
