@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { ParsedArgs } from '../args.ts';
 import { auditFileName, writeJsonAtomic } from '../../src/audit.ts';
-import { DriftGuardError, ExitCode } from '../../src/errors.ts';
+import { DriftGuardError, ExitCode, describeError, isDriftGuardError } from '../../src/errors.ts';
 import { eventForGitHub, intake, parseEventName, readPayload } from '../../src/intake.ts';
 import type { LoadedPolicy } from '../../src/policy/load.ts';
 import { inertText } from '../../src/report/inert.ts';
@@ -62,6 +62,10 @@ export default async function lifecycle(args: ParsedArgs): Promise<number> {
     now: deps.now(),
     dryRun,
     log: deps.log,
+  }).catch((err: unknown) => {
+    if (isDriftGuardError(err)) throw err;
+    // What GitHub answered (or did not): the run could not complete; labels already set stay, the next event rebuilds from them.
+    throw new DriftGuardError('run_incomplete', `the lifecycle could not be applied: GitHub: ${describeError(err)}`, { cause: err });
   });
   const dir = resolve(deps.cwd, policy.audit.dir);
   const record = { format: 1, kind: 'lifecycle', runId, event: event.name, actor: event.actor, repository: event.repo.fullName, dryRun, policy: { file: loaded.file, hash: loaded.hash }, ...outcome };

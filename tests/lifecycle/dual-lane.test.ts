@@ -42,7 +42,7 @@ afterEach(async () => {
 });
 
 /** `driftguard lifecycle` as the GitHub Action runs it: event name and payload file from the environment. */
-async function lifecycle(githubEvent: string, payload: Record<string, any>) {
+async function lifecycle(githubEvent: string, payload: Record<string, any>, code = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'dg-lc-'));
   const eventPath = join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(payload));
@@ -59,7 +59,7 @@ async function lifecycle(githubEvent: string, payload: Record<string, any>) {
     },
   });
   expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
-  expect(result.code).toBe(0);
+  expect(result.code).toBe(code);
   return result;
 }
 
@@ -80,13 +80,13 @@ function pullPayload(action: string, pr: number, sender: string, extra: Record<s
   return Object.assign(payload, extra);
 }
 
-function open(pr: number, message = 'Apply the patch') {
+function open(pr: number, message = 'Apply the patch', code = 0) {
   const sha = pr === 7 ? firstHead : newSha();
   heads.set(pr, sha);
   server.pulls.set(pr, { number: pr, state: 'open', user: { login: 'erin' }, head: { sha, ref: `lane-${pr}` }, base: { sha: base, ref: 'main' }, files: ['src/a.ts'] });
   server.pushed(sha, { pr });
   server.commits.get(sha)!.message = message;
-  return lifecycle('pull_request', pullPayload('opened', pr, 'erin'));
+  return lifecycle('pull_request', pullPayload('opened', pr, 'erin'), code);
 }
 
 function push(pr: number, sender: string, message: string) {
@@ -159,7 +159,8 @@ async function toGatesRunning(pr: number) {
   expect(labels(pr)).toEqual([L.gates]);
 }
 
-describe('the dual-lane lifecycle (examples/lifecycles/dual-lane.yaml)', () => {
+// Each step is a real CLI run: generous per-test time on shared CPUs.
+describe('the dual-lane lifecycle (examples/lifecycles/dual-lane.yaml)', { timeout: 300_000 }, () => {
   it('replays the normal flow: building -> enforcing on the marker -> gates_running -> ready_to_merge -> merged, with the check green only where it may merge', async () => {
     const opened = await open(7, 'wip: first half of the patch');
     expect(opened.stdout).toContain('STATE #7 dual-lane: building');
@@ -309,5 +310,14 @@ describe('the dual-lane lifecycle (examples/lifecycles/dual-lane.yaml)', () => {
     expect(labels(7)).toEqual([L.ready]);
     expect(replies(7)).toHaveLength(1);
     expect(server.comments.filter((c) => c.issue === 7 && c.user.login === server.botLogin && c.body.startsWith('<!-- driftguard:'))).toHaveLength(2);
+  });
+
+  it('is incomplete (exit 3) when GitHub refuses a write, saying so without a stack trace', async () => {
+    server.failures.push({ method: 'POST', path: /\/issues\/7\/labels$/, status: 403, message: 'Resource not accessible by integration' });
+    const refused = await open(7, 'wip', 3);
+    expect(refused.stderr).toContain('driftguard: the lifecycle could not be applied: GitHub:');
+    expect(refused.stderr).toContain('Resource not accessible by integration');
+    expect(refused.stderr).not.toContain('internal error');
+    expect(labels(7)).toEqual([]);
   });
 });
