@@ -21,7 +21,7 @@ export const LOG_FORMATS = ['pretty', 'json'] as const;
 /** What each option takes and does, for `--help`. */
 const OPTION_HELP: Record<string, [string, string]> = {
   policy: ['FILE', 'the policy file (default: policy.yaml in this folder or the nearest parent up to the repository root; or DRIFTGUARD_POLICY)'],
-  event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result'],
+  event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result; for lifecycles also pr_labeled, pr_unlabeled, pr_review, check_run, workflow_run'],
   payload: ['FILE', 'a GitHub webhook payload to read the event from'],
   'dry-run': ['', 'decide and report, change nothing (the policy\'s dry_run: true does the same)'],
   base: ['REF', 'the base of a local pull request check (default: the default branch)'],

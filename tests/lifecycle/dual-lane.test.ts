@@ -42,11 +42,11 @@ afterEach(async () => {
 });
 
 /** `driftguard lifecycle` as the GitHub Action runs it: event name and payload file from the environment. */
-async function lifecycle(githubEvent: string, payload: Record<string, any>, code = 0) {
+async function lifecycle(githubEvent: string, payload: Record<string, any>, code = 0, extra: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'dg-lc-'));
   const eventPath = join(dir, 'event.json');
   writeFileSync(eventPath, JSON.stringify(payload));
-  const result = await runCli(['lifecycle'], {
+  const result = await runCli(['lifecycle', ...extra], {
     cwd: repo.dir,
     env: {
       GITHUB_ACTIONS: 'true',
@@ -319,5 +319,19 @@ describe('the dual-lane lifecycle (examples/lifecycles/dual-lane.yaml)', { timeo
     expect(refused.stderr).toContain('Resource not accessible by integration');
     expect(refused.stderr).not.toContain('internal error');
     expect(labels(7)).toEqual([]);
+  });
+
+  it('changes nothing on GitHub in a dry run, and lists what it would have written in the audit artifact', async () => {
+    heads.set(7, firstHead);
+    server.pulls.set(7, { number: 7, state: 'open', user: { login: 'erin' }, head: { sha: firstHead, ref: 'lane-7' }, base: { sha: base, ref: 'main' }, files: ['src/a.ts'] });
+    server.pushed(firstHead, { pr: 7 });
+    server.commits.get(firstHead)!.message = 'Apply the patch [BUILD-READY:4f2a9c1e]';
+    const dry = await lifecycle('pull_request', pullPayload('opened', 7, 'erin'), 0, ['--dry-run']);
+    expect(dry.stdout).toContain('TRANSITION #7 dual-lane: building -> enforcing by erin');
+    expect(dry.stdout).toMatch(/dry run: \d+ write\(s\) to GitHub not made/);
+    expect(server.writes()).toEqual([]);
+    const [audit] = audits();
+    expect(audit).toMatchObject({ dryRun: true, transitions: [expect.objectContaining({ from: 'building', to: 'enforcing', by: 'erin' })] });
+    expect(audit.writes).toContainEqual(expect.objectContaining({ method: 'POST', path: '/repos/Codertocat/Hello-World/issues/7/labels', body: { labels: [L.enforcing] }, done: false }));
   });
 });
