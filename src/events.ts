@@ -18,6 +18,9 @@ export type EventName = (typeof EVENT_NAMES)[number];
 
 export const PR_EVENTS: readonly EventName[] = ['pr_opened', 'pr_synchronize', 'pr_reopened'];
 
+/** Events only pull request lifecycles read (`driftguard lifecycle`); no module handles them, so `driftguard run` has nothing to do for them. */
+export const LIFECYCLE_EVENTS: readonly EventName[] = ['pr_labeled', 'pr_unlabeled', 'pr_review', 'check_run', 'workflow_run'];
+
 export function isEventName(value: string): value is EventName {
   return (EVENT_NAMES as readonly string[]).includes(value);
 }
