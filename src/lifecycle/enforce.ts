@@ -180,7 +180,13 @@ async function enforceOne(input: EnforceInput, out: LifecycleOutcome, pull: Pull
   const lastByBot = (label: string) => timeline.filter((e) => e.event === 'labeled' && e.actor === bot && e.label.toLowerCase() === label.toLowerCase()).at(-1)?.createdAt ?? '';
   const current = present.length === 0 ? lifecycle.initial : stateOfLabel.get([...present].sort((a, b) => (lastByBot(b) > lastByBot(a) ? 1 : lastByBot(b) < lastByBot(a) ? -1 : 0))[0]!.toLowerCase())!;
   const currentLabel = lifecycle.states[current]!.label;
-  const enteredAt = timeline.filter((e) => e.event === 'labeled' && e.label.toLowerCase() === currentLabel.toLowerCase()).at(-1)?.createdAt;
+  // Entered when DriftGuard first set this label after it last set another state's: a label removed
+  // by hand and restored does not restart the state's time.
+  const isCurrent = (label: string) => label.toLowerCase() === currentLabel.toLowerCase();
+  const lastOther = timeline.findLastIndex((e) => e.event === 'labeled' && e.actor === bot && stateOfLabel.has(e.label.toLowerCase()) && !isCurrent(e.label));
+  const enteredAt =
+    timeline.slice(lastOther + 1).find((e) => e.event === 'labeled' && e.actor === bot && isCurrent(e.label))?.createdAt ??
+    timeline.filter((e) => e.event === 'labeled' && isCurrent(e.label)).at(-1)?.createdAt;
 
   // The machine events this GitHub event makes, tried in order until one moves.
   const tries: Array<Omit<LifecycleEvent, 'facts'>> = [];

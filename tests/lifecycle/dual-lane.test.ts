@@ -239,6 +239,10 @@ describe('the dual-lane lifecycle (examples/lifecycles/dual-lane.yaml)', { timeo
     const now = Date.now();
     server.setClock(new Date(now - 5 * 3_600_000).toISOString());
     await toGatesRunning(7);
+    // A label removed by hand and restored does not restart the state's time.
+    server.setClock(new Date(now - 2 * 3_600_000).toISOString());
+    await removeLabel(7, L.gates, 'mallory');
+    expect(labels(7)).toEqual([L.gates]);
     server.setClock(new Date(now - 1 * 3_600_000).toISOString());
     await toGatesRunning(8);
 
