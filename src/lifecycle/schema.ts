@@ -61,7 +61,8 @@ export type Requirements = z.infer<typeof Requirements>;
 
 export const Transition = z
   .strictObject({
-    on: z.string().describe(`What starts it: ${TRIGGERS.join(', ')}.`),
+    // A plain string to zod, so that the policy rules can say "did you mean"; an enum for editors.
+    on: z.string().meta({ enum: [...TRIGGERS] }).describe(`What starts it: ${TRIGGERS.join(', ')}.`),
     to: z.string().describe('The state it leads to.'),
     command: z.string().regex(/^\/[a-z][a-z0-9-]*$/, { error: 'expected a command such as "/verify"' }).optional(),
     args: z.string().regex(/^[A-Za-z0-9_-]+$/).optional().describe('The command\'s first word, e.g. PASS (compared case-insensitively).'),
