@@ -125,8 +125,22 @@ function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<str
   const rawLifecycles = data.lifecycles;
   if (rawLifecycles && typeof rawLifecycles === 'object') {
     for (const [name, raw] of Object.entries(rawLifecycles)) {
-      const one = schema.shape.lifecycles.safeParse({ [name]: raw });
-      if (one.success) Object.assign(lifecycles, one.data);
+      // Unknown keys are reported by the schema; without them the lifecycle's own rules still run.
+      let data: unknown = structuredClone(raw);
+      for (let round = 0; round < 8; round++) {
+        const one = schema.shape.lifecycles.safeParse({ [name]: data });
+        if (one.success) {
+          Object.assign(lifecycles, one.data);
+          break;
+        }
+        const issues = one.error.issues;
+        if (!issues.every((i) => i.code === 'unrecognized_keys')) break;
+        for (const issue of issues) {
+          const parent = issue.path.slice(1).reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], data) as Record<string, unknown> | undefined;
+          for (const key of (issue as { keys: string[] }).keys) if (parent) delete parent[key];
+        }
+        if (issues.some((i) => i.path.length === 0)) data = {};
+      }
     }
   }
   const modules: Policy['modules'] = {};

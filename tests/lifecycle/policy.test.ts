@@ -109,8 +109,11 @@ lifecycles:
       'policy.yaml:10:13 lifecycles.flow.states.open.transitions[0]: a transition on timeout needs "after"',
       'policy.yaml:10:38 lifecycles.flow.states.open.transitions[0].check: "check" does not apply to a transition on timeout',
     ]);
-    expect(await problems(policy(VALID.replace('roles: [owner] }', 'roles: [owner], reson: true }')))).toEqual([
+    // An unknown key and the lifecycle's own rules, reported in one run.
+    expect(await problems(policy(VALID.replace('roles: [owner] }', 'roles: [owner], reson: true }').replace('to: done', 'to: dome')))).toEqual([
+      'policy.yaml:12:41 lifecycles.flow.states.open.transitions[0].to: unknown state "dome" (did you mean "done"?); states are open, done',
       'policy.yaml:12:63 lifecycles.flow.states.open.transitions[0].reson: unknown key "reson"; did you mean "reason"?',
+      'policy.yaml:13:7 lifecycles.flow.states.done: state "done" is unreachable: no transition from "open" leads to it',
     ]);
   });
 
