@@ -117,6 +117,12 @@ lifecycles:
     ]);
   });
 
+  it('driftguard validate accepts the example and names its lifecycle', async () => {
+    const { stdout, code } = await runCli(['validate', EXAMPLE_FILE], { cwd: process.cwd() });
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${EXAMPLE_FILE}: valid policy; lifecycles: dual-lane (7 states)\n`);
+  });
+
   it('draws the machine that runs: driftguard graph --lifecycle is toMermaid of buildLifecycleMachine', async () => {
     const { stdout, code } = await runCli(['graph', '--lifecycle', 'dual-lane', '--policy', EXAMPLE_FILE], { cwd: process.cwd() });
     expect(code).toBe(0);
