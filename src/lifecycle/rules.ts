@@ -31,7 +31,7 @@ export function lifecycleProblems(lifecycle: Lifecycle): PolicyProblem[] {
     else labels.set(state.label.toLowerCase(), name);
     if (state.final && state.transitions.length > 0) problems.push({ path: ['states', name, 'transitions'], message: `state "${name}" is final: it can have no transitions` });
     if (!state.final && state.transitions.length === 0) problems.push({ path: ['states', name], at: 'key', message: `state "${name}" has no way out: give it a transition, or mark it final: true` });
-    if (state.final && state.mergeable) problems.push({ path: ['states', name, 'mergeable'], message: `state "${name}" is final: a pull request that reached it is no longer merged` });
+    if (state.final && state.mergeable) problems.push({ path: ['states', name, 'mergeable'], message: `state "${name}" is final: a pull request there is already merged or closed, so mergeable means nothing` });
 
     state.transitions.forEach((t, i) => {
       const at = ['states', name, 'transitions', i];

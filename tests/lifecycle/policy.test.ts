@@ -117,6 +117,25 @@ lifecycles:
     ]);
   });
 
+  it('refuses a role no one can hold, a final state with a way out, and a mergeable final state', async () => {
+    const found = await problems(policy(`      open:
+        label: open
+        transitions:
+          - { on: check, check: ci, to: done, roles: [owner] }
+      done:
+        label: done
+        final: true
+        mergeable: true
+        transitions:
+          - { on: push, to: open }
+`).replace('owner: { teams: [acme/owners] }', 'owner: {}'));
+    expect(found).toEqual([
+      'policy.yaml:6:14 lifecycles.flow.roles.owner: role "owner" names no team and no permission, so no one holds it',
+      'policy.yaml:16:20 lifecycles.flow.states.done.mergeable: state "done" is final: a pull request there is already merged or closed, so mergeable means nothing',
+      'policy.yaml:18:11 lifecycles.flow.states.done.transitions: state "done" is final: it can have no transitions',
+    ]);
+  });
+
   it('driftguard validate accepts the example and names its lifecycle', async () => {
     const { stdout, code } = await runCli(['validate', EXAMPLE_FILE], { cwd: process.cwd() });
     expect(code).toBe(0);
