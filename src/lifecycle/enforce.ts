@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Policy } from '../policy/schema.ts';
 import { inertCode, inertMarkdown, normaliseTyped } from '../report/inert.ts';
 import { advance, buildLifecycleMachine, describeGuards, describeTrigger, reasonFor, type Facts, type LifecycleEvent } from './machine.ts';
-import type { Lifecycle, Transition, TriggerKind } from './schema.ts';
+import type { Lifecycle, Transition } from './schema.ts';
 
 export const LIFECYCLE_CHECK = 'driftguard/lifecycle';
 const statusMarker = (name: string) => `<!-- driftguard:lifecycle ${name} -->`;
@@ -383,4 +383,3 @@ export function nextText(lifecycle: Lifecycle, state: string): string {
   return `${def.next ? `${inertMarkdown(def.next)}. ` : ''}Ways out: ${ways.join('; ')}`;
 }
 
-export type { TriggerKind };
