@@ -12,8 +12,8 @@ const VERDICTS: Record<number, string> = { 0: 'pass', 1: 'blocked', 2: 'invalid'
 /** The GitHub Action: its inputs become a `driftguard run` (or `publish`) command line; the verdict an output. */
 async function action(): Promise<void> {
   const command = input('command') ?? 'run';
-  if (!['run', 'publish'].includes(command)) {
-    process.stderr.write(`driftguard: the command input must be "run" or "publish", got "${command}"\n`);
+  if (!['run', 'publish', 'lifecycle'].includes(command)) {
+    process.stderr.write(`driftguard: the command input must be "run", "publish" or "lifecycle", got "${command}"\n`);
     process.exitCode = 2;
     return;
   }
@@ -28,7 +28,7 @@ async function action(): Promise<void> {
     return;
   }
   if (dryRun === 'true') argv.push('--dry-run');
-  const names = command === 'run' ? ['format', 'shard', 'provider', 'region', 'environment', 'base', 'head', 'verdict-dir'] : ['format', 'run-id'];
+  const names = command === 'run' ? ['format', 'shard', 'provider', 'region', 'environment', 'base', 'head', 'verdict-dir'] : command === 'publish' ? ['format', 'run-id'] : [];
   for (const name of names) {
     const value = input(name);
     if (value) argv.push(`--${name}`, value);

@@ -21,7 +21,7 @@ export const LOG_FORMATS = ['pretty', 'json'] as const;
 /** What each option takes and does, for `--help`. */
 const OPTION_HELP: Record<string, [string, string]> = {
   policy: ['FILE', 'the policy file (default: policy.yaml in this folder or the nearest parent up to the repository root; or DRIFTGUARD_POLICY)'],
-  event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result'],
+  event: ['EVENT', 'pr_opened, pr_synchronize, pr_reopened, pr_closed, pr_comment, push, schedule, dispatch, downstream_result; for lifecycles also pr_labeled, pr_unlabeled, pr_review, check_run, workflow_run'],
   payload: ['FILE', 'a GitHub webhook payload to read the event from'],
   'dry-run': ['', 'decide and report, change nothing (the policy\'s dry_run: true does the same)'],
   base: ['REF', 'the base of a local pull request check (default: the default branch)'],
@@ -99,10 +99,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   graph: {
     summary: 'Print the state machine built from the policy as a Mermaid diagram',
-    usage: 'driftguard graph [--event EVENT] [--format mermaid|markdown] [--policy FILE]',
-    options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' } },
-    optionHelp: { format: ['FORMAT', 'mermaid (the default), or markdown for a fenced ```mermaid block'], event: ['EVENT', 'only the route of this event'] },
+    usage: 'driftguard graph [--event EVENT | --lifecycle NAME] [--format mermaid|markdown] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' }, format: { type: 'string', short: 'f' }, lifecycle: { type: 'string' } },
+    optionHelp: { format: ['FORMAT', 'mermaid (the default), or markdown for a fenced ```mermaid block'], event: ['EVENT', 'only the route of this event'], lifecycle: ['NAME', 'draw this pull request lifecycle instead of the engine'] },
     load: () => import('./commands/graph.ts'),
+  },
+  lifecycle: {
+    summary: 'Apply a GitHub event to the pull request lifecycles of the policy (labels, status comment, driftguard/lifecycle check)',
+    usage: 'driftguard lifecycle [--event EVENT --payload FILE] [--dry-run] [--policy FILE]',
+    options: { ...common, event: { type: 'string', short: 'e' }, payload: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    load: () => import('./commands/lifecycle.ts'),
   },
   drift: {
     summary: 'drift baseline: accept today\'s Terraform drift into the baseline file',

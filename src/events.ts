@@ -8,10 +8,18 @@ export const EVENT_NAMES = [
   'schedule',
   'dispatch',
   'downstream_result',
+  'pr_labeled',
+  'pr_unlabeled',
+  'pr_review',
+  'check_run',
+  'workflow_run',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 export const PR_EVENTS: readonly EventName[] = ['pr_opened', 'pr_synchronize', 'pr_reopened'];
+
+/** Events only pull request lifecycles read (`driftguard lifecycle`); no module handles them, so `driftguard run` has nothing to do for them. */
+export const LIFECYCLE_EVENTS: readonly EventName[] = ['pr_labeled', 'pr_unlabeled', 'pr_review', 'check_run', 'workflow_run'];
 
 export function isEventName(value: string): value is EventName {
   return (EVENT_NAMES as readonly string[]).includes(value);
@@ -66,6 +74,12 @@ export interface DriftEvent {
   change: ChangeRef;
   /** workflow_dispatch inputs or repository_dispatch client_payload. */
   inputs?: Record<string, unknown>;
+  /** pr_labeled, pr_unlabeled: the label added or removed. */
+  label?: string;
+  /** pr_review: the review submitted. */
+  review?: { id: number; state: string; author: string; authorType: string; commitId: string };
+  /** check_run (completed) and workflow_run (requested or completed): which run, how it ended, and the pull requests it ran for. */
+  run?: { kind: 'check' | 'workflow'; id: number; name: string; status: string; conclusion: string | null; headSha: string; pulls: number[]; app?: string };
   /** The raw payload as received, kept for modules that need more than the normalised fields. */
   payload?: unknown;
 }

@@ -30,6 +30,8 @@ function label(from: Node, eventType: string, guard: Guard): string {
   if (eventType.startsWith('xstate.error.actor')) return 'error';
   const params = typeof guard === 'object' ? guard.params : undefined;
   if (params && typeof params === 'object' && 'event' in params) return `event ${(params as { event: string }).event}`;
+  // A lifecycle's transitions carry their own words (trigger, roles, guards).
+  if (params && typeof params === 'object' && 'label' in params) return String((params as { label: unknown }).label);
   const type = guardType(guard);
   if (type && GUARD_LABEL[type]) return GUARD_LABEL[type]!;
   if (eventType.startsWith('xstate.done.state')) return from.on[eventType]!.some((t) => guardType(t.guard) === 'someStepBlocks') ? 'nothing blocks' : 'finished';

@@ -44,6 +44,35 @@ const IssueCommentPayload = z.looseObject({
   }),
 });
 
+const ReviewPayload = z.looseObject({
+  action: z.string(),
+  repository: Repository,
+  sender: User.optional(),
+  review: z.looseObject({ id: z.number().int(), state: z.string(), user: User, commit_id: z.string().nullable().optional() }),
+});
+
+const RunPulls = z.array(z.looseObject({ number: z.number().int().positive() })).default([]);
+const CheckRunPayload = z.looseObject({
+  action: z.string(),
+  repository: Repository,
+  sender: User.optional(),
+  check_run: z.looseObject({
+    id: z.number().int(),
+    name: z.string(),
+    status: z.string(),
+    conclusion: z.string().nullable(),
+    head_sha: z.string(),
+    pull_requests: RunPulls,
+    app: z.looseObject({ slug: z.string().optional() }).nullable().optional(),
+  }),
+});
+const WorkflowRunPayload = z.looseObject({
+  action: z.string(),
+  repository: Repository,
+  sender: User.optional(),
+  workflow_run: z.looseObject({ id: z.number().int(), name: z.string().nullable(), status: z.string(), conclusion: z.string().nullable(), head_sha: z.string(), pull_requests: RunPulls }),
+});
+
 const PushPayload = z.looseObject({
   ref: z.string(),
   after: z.string(),
@@ -60,6 +89,8 @@ const PR_ACTIONS: Partial<Record<EventName, string>> = {
   pr_synchronize: 'synchronize',
   pr_reopened: 'reopened',
   pr_closed: 'closed',
+  pr_labeled: 'labeled',
+  pr_unlabeled: 'unlabeled',
 };
 
 function repoOf(repository: z.infer<typeof Repository> | undefined) {
@@ -108,6 +139,12 @@ export function eventForGitHub(githubEvent: string, payload: unknown): EventName
       return (Object.entries(PR_ACTIONS).find(([, a]) => a === action)?.[0] as EventName | undefined) ?? undefined;
     case 'issue_comment':
       return 'pr_comment';
+    case 'pull_request_review':
+      return action === 'submitted' ? 'pr_review' : undefined;
+    case 'check_run':
+      return action === 'completed' ? 'check_run' : undefined;
+    case 'workflow_run':
+      return action === 'requested' || action === 'completed' ? 'workflow_run' : undefined;
     case 'push':
       return 'push';
     case 'schedule':
@@ -159,7 +196,7 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
       const change = await localChange(git, options.base, options.head);
       return { name: event, source: options.source, actor: actorFromEnv, sha: change.kind === 'git' ? change.head : undefined, change };
     }
-    if (event === 'pr_comment' || event === 'pr_closed') {
+    if (event === 'pr_comment' || event === 'pr_closed' || event === 'pr_labeled' || event === 'pr_unlabeled' || event === 'pr_review' || event === 'check_run' || event === 'workflow_run') {
       throw new DriftGuardError('usage', `--event ${event} needs the GitHub payload it came with (--payload FILE)`);
     }
     // Inside Actions an event given on the command line still belongs to the workflow's repository.
@@ -194,7 +231,53 @@ export async function intake(options: IntakeOptions): Promise<DriftEvent> {
         draft: pr.draft ?? false,
         merged: pr.merged ?? undefined,
       },
+      ...(event === 'pr_labeled' || event === 'pr_unlabeled' ? { label: (payload as { label?: { name?: unknown } }).label?.name === undefined ? '' : String((payload as { label: { name: unknown } }).label.name) } : {}),
       change,
+      payload,
+    };
+  }
+
+  if (event === 'pr_review') {
+    const parsed = z.looseObject({ pull_request: PullRequestPayload.shape.pull_request }).and(ReviewPayload).safeParse(payload);
+    if (!parsed.success) throw payloadProblem(where, 'pull_request_review', parsed.error);
+    const p = parsed.data;
+    const pr = p.pull_request;
+    return {
+      name: event,
+      source: options.source,
+      actor: p.sender?.login ?? p.review.user.login,
+      repo: repoOf(p.repository),
+      sha: pr.head.sha,
+      ref: pr.head.ref,
+      pr: { number: pr.number, title: pr.title ?? '', author: pr.user.login, headSha: pr.head.sha, baseSha: pr.base.sha, headRef: pr.head.ref, baseRef: pr.base.ref, draft: pr.draft ?? false },
+      review: { id: p.review.id, state: p.review.state.toLowerCase(), author: p.review.user.login, authorType: p.review.user.type ?? 'User', commitId: p.review.commit_id ?? '' },
+      change: { kind: 'none' },
+      payload,
+    };
+  }
+
+  if (event === 'check_run' || event === 'workflow_run') {
+    const parsed = (event === 'check_run' ? CheckRunPayload : WorkflowRunPayload).safeParse(payload);
+    if (!parsed.success) throw payloadProblem(where, event, parsed.error);
+    const p = parsed.data as z.infer<typeof CheckRunPayload> & z.infer<typeof WorkflowRunPayload>;
+    const r = event === 'check_run' ? p.check_run : p.workflow_run;
+    return {
+      name: event,
+      source: options.source,
+      actor: p.sender?.login ?? actorFromEnv,
+      repo: repoOf(p.repository),
+      sha: r.head_sha,
+      run: {
+        kind: event === 'check_run' ? 'check' : 'workflow',
+        id: r.id,
+        name: r.name ?? '',
+        status: r.status,
+        conclusion: r.conclusion,
+        headSha: r.head_sha,
+        pulls: r.pull_requests.map((x) => x.number),
+        ...(event === 'check_run' && p.check_run.app?.slug ? { app: p.check_run.app.slug } : {}),
+      },
+      change: { kind: 'none' },
       payload,
     };
   }

@@ -6,7 +6,7 @@ import type { RunResult } from '../../src/engine.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { Deps } from '../../src/deps.ts';
 import { DriftGuardError, isDriftGuardError } from '../../src/errors.ts';
-import type { DriftEvent, EventName } from '../../src/events.ts';
+import { LIFECYCLE_EVENTS, type DriftEvent, type EventName } from '../../src/events.ts';
 import { eventForGitHub, intake, parseEventName, readPayload } from '../../src/intake.ts';
 import { loadPolicyText, type LoadedPolicy } from '../../src/policy/load.ts';
 import { executeRun, type GitHubContext } from '../../src/run.ts';
@@ -78,7 +78,7 @@ export default async function run(args: ParsedArgs): Promise<number> {
       throw new DriftGuardError('usage', 'no event: pass --event EVENT (inside GitHub Actions it comes from GITHUB_EVENT_NAME)');
     }
     eventName = eventForGitHub(env.GITHUB_EVENT_NAME, payload);
-    if (!eventName) {
+    if (!eventName || LIFECYCLE_EVENTS.includes(eventName)) {
       const action = (payload as { action?: string } | undefined)?.action;
       process.stdout.write(`driftguard: nothing to do for GitHub event ${env.GITHUB_EVENT_NAME}${action ? `.${action}` : ''}\n`);
       return 0;

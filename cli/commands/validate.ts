@@ -10,7 +10,8 @@ export default async function validate(args: ParsedArgs): Promise<number> {
   const workflows = Object.entries(loaded.policy.workflows)
     .map(([event, steps]) => `${event}: ${steps.join(' -> ') || '(no steps)'}`)
     .join('; ');
+  const lifecycles = Object.entries(loaded.policy.lifecycles ?? {}).map(([name, l]) => `${name} (${Object.keys(l.states).length} states)`);
   for (const warning of loaded.warnings) process.stderr.write(`${warning}\n`);
-  process.stdout.write(`${loaded.file}: valid policy${workflows ? ` (${workflows})` : ''}${loaded.warnings.length ? ` with ${loaded.warnings.length} warning${loaded.warnings.length > 1 ? 's' : ''}` : ''}\n`);
+  process.stdout.write(`${loaded.file}: valid policy${workflows ? ` (${workflows})` : ''}${lifecycles.length ? `; lifecycles: ${lifecycles.join(', ')}` : ''}${loaded.warnings.length ? ` with ${loaded.warnings.length} warning${loaded.warnings.length > 1 ? 's' : ''}` : ''}\n`);
   return ExitCode.pass;
 }

@@ -44,7 +44,7 @@ export interface CommitResult {
 
 /** A write DriftGuard made, or would have made in dry-run. */
 export interface Write {
-  method: 'POST' | 'PATCH';
+  method: 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   body: Record<string, unknown>;
 }
@@ -91,6 +91,12 @@ export interface GitHubApi {
   listIssueEvents(number: number): Promise<Array<{ event: string; createdAt: string }>>;
   /** Open issues (not pull requests) carrying a label. */
   listOpenIssues(label: string): Promise<Array<{ number: number; title: string; body: string }>>;
+  /** The labels on an issue or pull request now. */
+  listLabels(number: number): Promise<string[]>;
+  /** Who added or removed which label, when (server time), oldest first. */
+  listLabelEvents(number: number): Promise<Array<{ event: 'labeled' | 'unlabeled'; label: string; actor: string; createdAt: string }>>;
+  /** A commit's full message. */
+  commitMessage(sha: string): Promise<string>;
   write(write: Write): Promise<{ id?: number; status: number }>;
 }
 
@@ -314,6 +320,21 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     async listOpenIssues(label) {
       const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo: name, state: 'open', labels: label, per_page: 100 });
       return issues.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? '' }));
+    },
+    async listLabels(number) {
+      const labels = await octokit.paginate(octokit.rest.issues.listLabelsOnIssue, { owner, repo: name, issue_number: number, per_page: 100 });
+      return labels.map((l) => l.name);
+    },
+    async listLabelEvents(number) {
+      const events = await octokit.paginate(octokit.rest.issues.listEvents, { owner, repo: name, issue_number: number, per_page: 100 });
+      return events
+        .filter((e) => (e.event === 'labeled' || e.event === 'unlabeled') && (e as { label?: { name?: string } }).label?.name)
+        .map((e) => ({ event: e.event as 'labeled' | 'unlabeled', label: (e as { label: { name: string } }).label.name, actor: e.actor?.login ?? '', createdAt: e.created_at }))
+        .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    },
+    async commitMessage(sha) {
+      const { data } = await octokit.rest.repos.getCommit({ owner, repo: name, ref: sha, per_page: 1 });
+      return data.commit.message;
     },
     async write({ method, path, body }) {
       // Everything DriftGuard writes to GitHub passes the redactor, like everything it prints.

@@ -121,6 +121,28 @@ function yamlProblem(doc: Document.Parsed, error: YAMLError): string {
 /** The sections of a policy that parse on their own; sections that do not are left empty. */
 function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<string, unknown>): Policy {
   const workflows = schema.shape.workflows.safeParse(data.workflows);
+  const lifecycles: Policy['lifecycles'] = {};
+  const rawLifecycles = data.lifecycles;
+  if (rawLifecycles && typeof rawLifecycles === 'object') {
+    for (const [name, raw] of Object.entries(rawLifecycles)) {
+      // Unknown keys are reported by the schema; without them the lifecycle's own rules still run.
+      let data: unknown = structuredClone(raw);
+      for (let round = 0; round < 8; round++) {
+        const one = schema.shape.lifecycles.safeParse({ [name]: data });
+        if (one.success) {
+          Object.assign(lifecycles, one.data);
+          break;
+        }
+        const issues = one.error.issues;
+        if (!issues.every((i) => i.code === 'unrecognized_keys')) break;
+        for (const issue of issues) {
+          const parent = issue.path.slice(1).reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey], data) as Record<string, unknown> | undefined;
+          for (const key of (issue as { keys: string[] }).keys) if (parent) delete parent[key];
+        }
+        if (issues.some((i) => i.path.length === 0)) data = {};
+      }
+    }
+  }
   const modules: Policy['modules'] = {};
   const rawModules = (data.modules ?? {}) as Record<string, unknown>;
   const slices = (schema.shape.modules as unknown as { unwrap(): { shape: Record<string, z.ZodType> } }).unwrap().shape;
@@ -140,6 +162,7 @@ function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<str
     overrides: schema.shape.overrides.parse({}),
     auth: schema.shape.auth.parse({}),
     modules,
+    lifecycles,
   };
 }
 

@@ -1,6 +1,7 @@
 import { EVENT_NAMES, isEventName } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { didYouMean } from '../suggest.ts';
+import { lifecycleProblems } from '../lifecycle/rules.ts';
 import type { PolicyProblem } from './problem.ts';
 import type { Policy } from './schema.ts';
 
@@ -47,7 +48,10 @@ const moduleRules: Rule = async (policy, registry) => {
   return problems;
 };
 
-export const RULES: readonly Rule[] = [knownEvents, knownSteps, moduleRules];
+const lifecycleRules: Rule = (policy) =>
+  Object.entries(policy.lifecycles ?? {}).flatMap(([name, lifecycle]) => lifecycleProblems(lifecycle).map((p) => ({ ...p, path: ['lifecycles', name, ...p.path] })));
+
+export const RULES: readonly Rule[] = [knownEvents, knownSteps, moduleRules, lifecycleRules];
 
 /** A module configured under `modules:` that no workflow runs: valid, but it will never do anything. */
 const unusedModules: Rule = (policy, registry) => {

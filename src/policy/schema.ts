@@ -3,6 +3,7 @@ import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { parseDuration } from '../duration.ts';
 import { CommonModuleConfig, Duration, LogLevel } from './types.ts';
+import { Lifecycles } from '../lifecycle/schema.ts';
 
 export const POLICY_VERSION = 1;
 
@@ -105,6 +106,7 @@ export function policySchema(registry: ModuleRegistry) {
       overrides: OverrideSettings.prefault({}),
       auth: AuthSettings.prefault({}),
       modules: z.strictObject(slices).prefault({}),
+      lifecycles: Lifecycles.describe('Pull request lifecycles: labelled states, transitions, roles and guards, enforced by the driftguard/lifecycle check.'),
     })
     .describe('DriftGuard policy');
 }
@@ -119,6 +121,7 @@ export interface Policy {
   overrides: OverrideSettings;
   auth: AuthSettings;
   modules: Record<string, Record<string, unknown> & { on_fail: 'block' | 'warn'; timeout: string }>;
+  lifecycles: Lifecycles;
 }
 
 export function policyJsonSchema(registry: ModuleRegistry): Record<string, unknown> {

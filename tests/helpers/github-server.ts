@@ -70,9 +70,13 @@ export class GitHubServer {
   readonly teams = new Map<string, Set<string>>();
   readonly checkRuns: CheckRun[] = [];
   /** Commits GitHub knows: committer date (set by whoever commits) and when each check suite was created (server time, on push). */
-  readonly commits = new Map<string, { committedAt: string; suites: string[] }>();
+  readonly commits = new Map<string, { committedAt: string; suites: string[]; message?: string }>();
   /** Pull request and issue events (head_ref_force_pushed, ...), server time. */
-  readonly issueEvents: Array<{ issue: number; event: string; created_at: string }> = [];
+  readonly issueEvents: Array<{ issue: number; event: string; created_at: string; actor?: string; label?: string }> = [];
+  /** Labels on pull requests (and issues served through the issue labels API), by number. */
+  readonly labels = new Map<number, string[]>();
+  /** Review requests received: pull request and team slugs. */
+  readonly reviewRequests: Array<{ pr: number; teams: string[]; users: string[] }> = [];
   readonly statuses: Status[] = [];
   /** Paths (method + path regex, and Accept header when given) that answer a status instead of working; status 0 never answers. */
   readonly failures: Array<{ method: string; path: RegExp; accept?: RegExp; status: number; times?: number; message?: string }> = [];
@@ -118,6 +122,25 @@ export class GitHubServer {
       if (pull) pull.head.sha = sha;
       if (options.force) this.issueEvents.push({ issue: options.pr, event: 'head_ref_force_pushed', created_at: at });
     }
+  }
+
+  /** Sets the server clock (later writes count on from it). */
+  setClock(iso: string): void {
+    this.clockMs = Date.parse(iso);
+  }
+
+  /** Someone adds a label to a pull request by hand: the label, and a `labeled` event with its actor. */
+  label(pr: number, name: string, actor: string): void {
+    const labels = this.labels.get(pr) ?? [];
+    if (!labels.some((l) => l.toLowerCase() === name.toLowerCase())) labels.push(name);
+    this.labels.set(pr, labels);
+    this.issueEvents.push({ issue: pr, event: 'labeled', created_at: this.now(), actor, label: name });
+  }
+
+  /** Someone removes a label by hand. */
+  unlabel(pr: number, name: string, actor: string): void {
+    this.labels.set(pr, (this.labels.get(pr) ?? []).filter((l) => l.toLowerCase() !== name.toLowerCase()));
+    this.issueEvents.push({ issue: pr, event: 'unlabeled', created_at: this.now(), actor, label: name });
   }
 
   addComment(issue: number, login: string, body: string, type = 'User'): Comment {
@@ -190,6 +213,26 @@ export class GitHubServer {
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
     let m: RegExpExecArray | null;
     const comment = (c: Comment) => ({ id: c.id, body: c.body, user: c.user, created_at: c.created_at, updated_at: c.updated_at, html_url: `https://github.test/c/${c.id}` });
+    if ((m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels$/.exec(r.path))) {
+      const number = Number(m[1]);
+      if (r.method === 'GET') return this.page((this.labels.get(number) ?? []).map((name, i) => ({ id: i + 1, name })), url, send);
+      if (r.method === 'POST') {
+        // Added with the token: GitHub records the bot as the actor.
+        for (const name of r.body?.labels ?? []) this.label(number, name, this.botLogin);
+        return send(200, (this.labels.get(number) ?? []).map((name, i) => ({ id: i + 1, name })));
+      }
+    }
+    if (r.method === 'DELETE' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/labels\/(.+)$/.exec(r.path))) {
+      const number = Number(m[1]);
+      const name = decodeURIComponent(m[2]!);
+      if (!(this.labels.get(number) ?? []).some((l) => l.toLowerCase() === name.toLowerCase())) return send(404, { message: 'Label does not exist' });
+      this.unlabel(number, name, this.botLogin);
+      return send(200, (this.labels.get(number) ?? []).map((n, i) => ({ id: i + 1, name: n })));
+    }
+    if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/requested_reviewers$/.exec(r.path))) {
+      this.reviewRequests.push({ pr: Number(m[1]), teams: r.body?.team_reviewers ?? [], users: r.body?.reviewers ?? [] });
+      return send(201, { number: Number(m[1]) });
+    }
     if (/^\/repos\/[^/]+\/[^/]+\/issues$/.test(r.path)) {
       if (r.method === 'GET') {
         const label = url.searchParams.get('labels');
@@ -331,14 +374,14 @@ export class GitHubServer {
       const commit = this.commits.get(m[1]!);
       if (!commit) return send(422, { message: `No commit found for SHA: ${m[1]}` });
       const who = { name: 'Test', email: 'test@example.invalid', date: commit.committedAt };
-      return send(200, { sha: m[1], commit: { author: who, committer: who, message: 'change' }, files: [] });
+      return send(200, { sha: m[1], commit: { author: who, committer: who, message: commit.message ?? 'change' }, files: [] });
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-suites$/.exec(r.path))) {
       const suites = (this.commits.get(m[1]!)?.suites ?? []).map((created_at, i) => ({ id: i + 1, head_sha: m![1], status: 'completed', app: { slug: 'github-actions' }, created_at, updated_at: created_at }));
       return this.page(suites, url, send, (items) => ({ total_count: suites.length, check_suites: items }));
     }
     if (r.method === 'GET' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/events$/.exec(r.path))) {
-      return this.page(this.issueEvents.filter((e) => e.issue === Number(m![1])).map((e, i) => ({ id: i + 1, event: e.event, created_at: e.created_at, actor: { login: 'someone' } })), url, send);
+      return this.page(this.issueEvents.filter((e) => e.issue === Number(m![1])).map((e, i) => ({ id: i + 1, event: e.event, created_at: e.created_at, actor: { login: e.actor ?? 'someone' }, ...(e.label ? { label: { name: e.label, color: 'ededed' } } : {}) })), url, send);
     }
     if (r.method === 'POST' && (m = /^\/repos\/[^/]+\/[^/]+\/statuses\/([^/]+)$/.exec(r.path))) {
       const status: Status = { id: this.nextId++, sha: m[1]!, state: r.body.state, context: r.body.context, description: r.body.description ?? null, created_at: this.now() };
