@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { parseDuration } from '../duration.ts';
+import { NotificationSettings } from '../notify/settings.ts';
 import { CommonModuleConfig, Duration, LogLevel } from './types.ts';
 
 export const POLICY_VERSION = 1;
@@ -104,6 +105,7 @@ export function policySchema(registry: ModuleRegistry) {
       github: GitHubSettings.prefault({}),
       overrides: OverrideSettings.prefault({}),
       auth: AuthSettings.prefault({}),
+      notifications: NotificationSettings.prefault({}),
       modules: z.strictObject(slices).prefault({}),
     })
     .describe('DriftGuard policy');
@@ -118,6 +120,7 @@ export interface Policy {
   github: GitHubSettings;
   overrides: OverrideSettings;
   auth: AuthSettings;
+  notifications: NotificationSettings;
   modules: Record<string, Record<string, unknown> & { on_fail: 'block' | 'warn'; timeout: string }>;
 }
 
