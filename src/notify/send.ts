@@ -100,6 +100,17 @@ export async function notify(options: NotifyOptions): Promise<NotifyResult[]> {
  * with any body). Errors carry the status and headers, never the URL.
  */
 async function post(url: string, payload: unknown, kind: NotifyTarget['kind'], retry: NotifyOptions['retry'] = {}): Promise<void> {
+  // The shared retry waits on unref()ed timers: with no socket open between attempts, Node would
+  // exit in the middle of the wait. This timer holds the process until the last attempt is done.
+  const hold = setInterval(() => undefined, 60_000);
+  try {
+    await postOnce(url, payload, kind, retry);
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+async function postOnce(url: string, payload: unknown, kind: NotifyTarget['kind'], retry: NotifyOptions['retry']): Promise<void> {
   const text = await withRetry(
     async () => {
       let response: Response;
@@ -113,7 +124,7 @@ async function post(url: string, payload: unknown, kind: NotifyTarget['kind'], r
       if (!response.ok) throw Object.assign(new Error(`the webhook answered HTTP ${response.status}`), { status: response.status, headers: response.headers });
       return (await response.text()).trim();
     },
-    { retries: retry.retries ?? 3, minDelayMs: retry.minDelayMs ?? 250, maxElapsedMs: retry.maxElapsedMs ?? 20_000, maxRetryAfterMs: 30_000 },
+    { retries: retry?.retries ?? 3, minDelayMs: retry?.minDelayMs ?? 250, maxElapsedMs: retry?.maxElapsedMs ?? 20_000, maxRetryAfterMs: 30_000 },
   );
   if (kind === 'teams' || text === '' || /^(ok|1)$/i.test(text)) return;
   let parsed: unknown;
