@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AuditRecord } from '../audit.ts';
-import type { JournalRecord } from '../../modules/janitor/journal.ts';
 
 /**
  * What the dashboard reads from an audit artifact (`driftguard-<event>-<runId>.json`): the fields
@@ -64,8 +63,7 @@ export const JournalLine = z.object({
 });
 export type JournalLine = z.infer<typeof JournalLine>;
 
-// The real shapes must stay readable: a change to AuditRecord or JournalRecord that the dashboard
-// could no longer read fails to compile here.
+// The real shape must stay readable: a change to AuditRecord that the dashboard could no longer
+// read fails to compile here (the janitor's JournalRecord is checked the same way in its tests).
 export type AssertReadable<T extends U, U> = T;
 export type AuditReadable = AssertReadable<AuditRecord, z.input<typeof AuditArtifact>>;
-export type JournalReadable = AssertReadable<JournalRecord, z.input<typeof JournalLine>>;

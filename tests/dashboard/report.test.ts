@@ -1,8 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import type { JournalRecord } from '../../modules/janitor/journal.ts';
+import type { AssertReadable, JournalLine } from '../../src/dashboard/artifact.ts';
 import { runCli } from '../helpers/cli.ts';
 import { artifactFiles, buildReportFixtures, HOSTILE, type Expected } from '../helpers/report-fixtures.ts';
+
+// The janitor's real journal lines stay readable by the dashboard: a change that breaks that fails to compile.
+export type JournalReadable = AssertReadable<JournalRecord, z.input<typeof JournalLine>>;
 
 let dir: string;
 let expected: Expected;
@@ -75,5 +81,15 @@ describe('driftguard report', () => {
     expect(html.match(/<script/g)).toHaveLength(3);
     // No address to load anything from (the chart library's credits name its sites in comments).
     expect(html.match(/(?:src|href)=["']?(?:https?:)?\/\//g)).toBeNull();
+  });
+
+  it('in GitHub Actions, says in the job summary where the dashboard is', async () => {
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_SERVER_URL: 'https://github.test', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '42' };
+    const run = await runCli(['report', '--audit-dir', dir, '--out', join(dir, 'site', 'again.html'), '--quiet'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(readFileSync(summary, 'utf8')).toContain(`The governance dashboard \`site/again.html\` (${expected.runs} runs, ${expected.journals} janitor journals) is attached to [this run's artifacts](https://github.test/acme/infra/actions/runs/42#artifacts)`);
   });
 });
