@@ -17,7 +17,6 @@ export interface ReportOptions {
   now: Date;
   /** Rows each table lists at most (the newest); default 500. */
   rowLimit?: number;
-  concurrency?: number;
 }
 
 export interface ReportResult {
@@ -43,7 +42,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportResult>
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new DriftGuardError('usage', `--audit-dir ${options.auditDir}: ${info ? 'not a folder' : 'no such folder'}`);
   const builder = new DashboardBuilder({ sinceMs, since: options.since, now: options.now, rowLimit: options.rowLimit });
-  const files = await readArtifacts(builder, { dir, linkBase: dirname(out), concurrency: options.concurrency });
+  const files = await readArtifacts(builder, { dir, linkBase: dirname(out) });
   const model = builder.build();
   const html = renderDashboard(model, chartLibrary());
   try {

@@ -157,6 +157,8 @@ function verdictOf(record: AuditArtifact): RunVerdict {
   return record.steps.some((s) => s.effect === 'overridden') ? 'overridden' : 'pass';
 }
 
+/** A reason with its times and durations taken out, so that like reasons are counted together ("expired N ago"). */
+const reasonKind = (reason: string) => reason.replace(/ \([^)]*\)/g, '').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T').replace(/\b\d+(?:ms|[smhdw])(?:\d+(?:ms|[smhdw]))*\b/g, 'N');
 const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 const newestFirst = <T extends { at: string }>(a: T, b: T) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0);
@@ -238,7 +240,7 @@ export class DashboardBuilder {
       this.janitor.push({ ...source, ...row });
       this.janitorTotals[row.status]++;
       counts[JANITOR_STATUSES.indexOf(row.status)]!++;
-      bump(this.janitorReasons, JSON.stringify([row.provider, row.account, row.status === 'deleted' ? 'deleted' : row.reason]));
+      bump(this.janitorReasons, JSON.stringify([row.provider, row.account, row.status === 'deleted' ? 'deleted' : reasonKind(row.reason)]));
       if (row.status === 'skipped') {
         const key = `${row.provider}/${row.account}/${row.region}/${row.type}/${row.resource}`;
         const seen = this.skips.get(key) ?? { resource: key, runs: 0, first: source.at, last: source.at, reason: row.reason, file: source.file, seen: new Set<string>() };

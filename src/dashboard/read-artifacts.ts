@@ -28,29 +28,20 @@ export interface ReadOptions {
   dir: string;
   /** Where links in the report are relative to (the report's folder). */
   linkBase: string;
-  /** Files read at once. */
-  concurrency?: number;
 }
 
 /**
- * Reads the audit artifacts and janitor journals under `dir` into `builder`, `concurrency` files
- * at a time, each file whole but only one handful in memory at once. A file that is not JSON, or
- * is JSON of another shape, is counted in `builder.skipped` and never stops the read.
+ * Reads the audit artifacts and janitor journals under `dir` into `builder`, one file at a time:
+ * the folder is listed lazily and only the file being read is in memory. A file that is not JSON,
+ * or is JSON of another shape, is counted in `builder.skipped` and never stops the read.
  * Resolves with the number of files looked at. Rejects only when `dir` itself cannot be listed.
  */
 export async function readArtifacts(builder: DashboardBuilder, options: ReadOptions): Promise<number> {
-  const files = candidates(options.dir);
   let seen = 0;
-  const worker = async () => {
-    for (;;) {
-      const next = await files.next();
-      if (next.done) return;
-      seen++;
-      await readOne(builder, next.value, relative(options.linkBase, next.value).split(sep).join('/'));
-    }
-  };
-  // An async generator queues concurrent next() calls, so the workers share it safely.
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 16) }, worker));
+  for await (const path of candidates(options.dir)) {
+    seen++;
+    readOne(builder, path, relative(options.linkBase, path).split(sep).join('/'));
+  }
   return seen;
 }
 
@@ -69,7 +60,7 @@ function readSmall(path: string): string | undefined {
   }
 }
 
-async function readOne(builder: DashboardBuilder, path: string, link: string): Promise<void> {
+function readOne(builder: DashboardBuilder, path: string, link: string): void {
   let text: string | undefined;
   try {
     text = readSmall(path);

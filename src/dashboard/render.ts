@@ -198,7 +198,7 @@ ${table('overrides', [
 <div><h3>By provider, account and reason</h3>${table('janitor-reasons', [
     { head: 'provider', cell: (r) => escapeHtml(r[0]) },
     { head: 'account', cell: (r) => escapeHtml(r[1]) },
-    { head: 'reason', cell: (r) => escapeHtml(r[2]) },
+    { head: 'reason (N: a time)', cell: (r) => escapeHtml(r[2]) },
     { head: 'resources', cell: (r) => String(r[3]), numeric: true },
   ], model.janitorByReason)}</div>
 <div><h3>Skipped run after run</h3>${table('persistent-skips', [

@@ -57,6 +57,8 @@ describe('driftguard report', () => {
     const overrides = rows('overrides').map((r) => [r[1], r[2]]);
     expect(overrides.sort()).toEqual([['maintainer', 'granted'], ['reader', 'refused']]);
     expect(rows('persistent-skips')).toEqual([[expect.stringMatching(/^aws\/111111111111\/.*\/s3_bucket\/dg-odd$/), '3', expect.any(String), expect.any(String)]]);
+    // Like reasons are counted together, their times and durations taken out.
+    expect(rows('janitor-reasons')).toEqual(expect.arrayContaining([['aws', '111111111111', 'not expired: expires in N', String(expected.kept)], ['aws', '111111111111', 'expired N ago', String(expected.planned)], ['aws', '111111111111', 'deleted', String(expected.deleted)]]));
     expect(rows('journals')).toEqual([[expect.any(String), expect.any(String), 'unknown', 'yes', '1', '0', '0']]);
     expect(rows('drift-rows').filter((r) => r[4] === 'drift')).toHaveLength(expected.drifted);
     expect(rows('remediations').map((r) => [r[0], r[2] === 'still drifted'])).toEqual(expect.arrayContaining([['prod/eu-west-1/web', false], ['staging/us-east-1/api', false]]));
