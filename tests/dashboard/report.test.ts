@@ -94,4 +94,16 @@ describe('driftguard report', () => {
     expect(run.stdout).toBe('');
     expect(readFileSync(summary, 'utf8')).toContain(`The governance dashboard \`site/again.html\` (${expected.runs} runs, ${expected.journals} janitor journals) is attached to [this run's artifacts](https://github.test/acme/infra/actions/runs/42#artifacts)`);
   });
+
+  it('--since leaves out older runs and says how many', async () => {
+    const since = join(dir, '..', `${dir.split('/').pop()}-since`);
+    mkdirSync(since);
+    const real = join(dir, artifactFiles(dir).find((f) => f.startsWith('drift'))!);
+    const record = JSON.parse(readFileSync(real, 'utf8'));
+    writeFileSync(join(since, 'driftguard-schedule-new.json'), JSON.stringify(record));
+    writeFileSync(join(since, 'driftguard-schedule-old.json'), JSON.stringify({ ...record, runId: 'old', startedAt: '2020-01-01T00:00:00.000Z' }));
+    const run = await runCli(['report', '--audit-dir', since, '--since', '30d', '--out', join(since, 'report.html')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/: 1 runs, 0 janitor journals; skipped 1 before --since \(\d+ KiB\)$/m);
+  });
 });

@@ -3,11 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { slackPayload, teamsPayload } from '../../src/notify/format.ts';
 import type { Message } from '../../src/notify/message.ts';
 import { runCli } from '../helpers/cli.ts';
+import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
+import { S3Server } from '../helpers/clouds/s3.ts';
+import { awsProviders, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
 import { runInActions } from '../helpers/github-run.ts';
 import { GitHubServer } from '../helpers/github-server.ts';
 import { PLAN } from '../drift/plan-fixture.ts';
@@ -241,5 +245,35 @@ describe('chat payloads from hostile text', () => {
     expect(text).not.toMatch(/[^\\]\[x\]\(/);
     expect(text).not.toMatch(/[^\\]<at>/);
     expect(text).toContain('\\\\[x\\\\]\\\\(https://evil\\\\.test\\\\)');
+  });
+});
+
+describe('janitor summaries', () => {
+  it('go to a generic webhook with the counts and the top deletes', async () => {
+    const s3 = await new S3Server().start();
+    const aws = await new AwsQueryServer().start();
+    const hook = await chat([{ status: 200, body: 'ok' }]);
+    try {
+      const client = new S3Client({ region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+      for (const [name, tags] of [['dg-old', { 'dg-expires-at': String(Math.floor(Date.now() / 1000) - 3600) }], ['dg-keep', { 'dg-ttl': '24h' }]] as const) {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+        await client.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) } }));
+      }
+      writeFileSync(
+        join(root, 'policy.yaml'),
+        `version: 1\ndry_run: false\naudit: { dir: audit }\nworkflows:\n  schedule: [janitor]\nnotifications:\n  enabled: true\n  targets:\n    - { kind: webhook, url_env: OPS_HOOK, events: [janitor] }\nmodules:\n  janitor:\n    terraform: { enabled: false }\n${awsProviders({ s3: s3.url, sts: aws.url })}`,
+      );
+      const env = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', OPS_HOOK: hook.url };
+      const run = await runCli(['run', '--event', 'schedule'], { cwd: root, env });
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(hook.bodies).toHaveLength(1);
+      const body = Webhook.parse(hook.bodies[0]);
+      expect(body.driftguard).toMatchObject({ event: 'janitor', title: 'Janitor: done', facts: { Deleted: '1', Planned: '0', Kept: '1', Failed: '0' }, items: ['delete aws s3_bucket dg-old (111111111111/us-east-1): done'], more: 0 });
+      expect(body.text).toContain('DriftGuard: Janitor: done');
+      expectNoUrl([hook.url], run.stdout, run.stderr, lastAudit().text);
+    } finally {
+      await s3.stop();
+      await aws.stop();
+    }
   });
 });
