@@ -12,7 +12,8 @@ import { runCli } from '../helpers/cli.ts';
 import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
 import { awsProviders, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
-import { runInActions } from '../helpers/github-run.ts';
+import { TestRepo } from '../helpers/git-repo.ts';
+import { commentPayload, runInActions } from '../helpers/github-run.ts';
 import { GitHubServer } from '../helpers/github-server.ts';
 import { PLAN } from '../drift/plan-fixture.ts';
 
@@ -274,6 +275,33 @@ describe('janitor summaries', () => {
     } finally {
       await s3.stop();
       await aws.stop();
+    }
+  });
+});
+
+describe('refused overrides', () => {
+  it('go to Slack with who asked, the pull request and the refusing rule, the comment text never echoed as mrkdwn', async () => {
+    const slack = await chat([{ status: 200, body: 'ok' }]);
+    const text = `version: 1\ndry_run: false\naudit: { dir: audit }\nworkflows:\n  pr_comment: [override]\nnotifications:\n  enabled: true\n  targets:\n    - { kind: slack, url_env: SLACK_URL, events: [override_refused] }\n`;
+    const { repo, head, base } = TestRepo.withChange({ 'README.md': '# app\n', 'policy.yaml': text }, { 'src/a.ts': 'export const a = 1;\n' });
+    try {
+      github.pulls.set(2, { number: 2, state: 'open', user: { login: 'author' }, head: { sha: head, ref: 'feature' }, base: { sha: base, ref: 'main' }, files: ['src/a.ts'] });
+      github.pushed(head, { pr: 2 });
+      github.permissions.set('reader', 'read');
+      const stored = github.addComment(2, 'reader', '/driftguard override <!here> please', 'User');
+      const run = await runInActions(github, repo.dir, 'issue_comment', commentPayload(stored, 2), [], { SLACK_URL: slack.url });
+      expect(run.stdout).toContain('REFUSED');
+      expect(slack.bodies).toHaveLength(1);
+      const s = SlackMessage.parse(slack.bodies[0]);
+      const all = JSON.stringify(s.blocks);
+      expect(s.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'DriftGuard: Override refused', emoji: false } });
+      expect(all).toContain('*Pull request*\\n#2');
+      expect(all).toContain('*Asked by*\\nreader');
+      expect(all).toMatch(/comment \d+ by @\u200breader: reader has read permission; overrides need write/);
+      expect(all).not.toContain('<!here>');
+      expectNoUrl([slack.url], run.stdout, run.stderr, run.summary);
+    } finally {
+      repo.remove();
     }
   });
 });
