@@ -95,8 +95,13 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     // Chat notifications never fail the run: what became of each goes into the artifact.
     let notifications: unknown[] | undefined;
     if (policy.notifications.enabled) {
-      const { notify } = await import('./notify/send.ts');
-      notifications = await notify({ settings: policy.notifications, result: run, deps, auditDir: dir, runUrl: github?.runUrl, dryRun });
+      try {
+        const { notify } = await import('./notify/send.ts');
+        notifications = await notify({ settings: policy.notifications, result: run, deps, auditDir: dir, runUrl: github?.runUrl, dryRun });
+      } catch (err) {
+        notifications = [{ status: 'failed', detail: describeError(err) }];
+        deps.log.warn({ error: describeError(err) }, 'notifications failed (the run goes on)');
+      }
     }
     try {
       const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes: written, error: publishError ? describeError(publishError) : undefined }, ...(notifications?.length ? { notifications } : {}) };
