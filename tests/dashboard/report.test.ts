@@ -106,4 +106,23 @@ describe('driftguard report', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/: 1 runs, 0 janitor journals; skipped 1 before --since \(\d+ KiB\)$/m);
   });
+
+  it('marks a journal with no closing record as interrupted, with the deletes it never confirmed', async () => {
+    const folder = join(dir, '..', `${dir.split('/').pop()}-journal`);
+    mkdirSync(folder);
+    // A run killed between announcing a delete and its result leaves exactly this (typed as the janitor writes it).
+    const lines: JournalRecord[] = [
+      { at: '2026-11-02T10:00:00.000Z', kind: 'open', runId: '77-1', actor: 'cron', host: 'runner', pid: 4242 },
+      { at: '2026-11-02T10:00:01.000Z', kind: 'intent', runId: '77-1', actor: 'cron', op: 'delete', subject: 'aws/111111111111/us-east-1/s3_bucket/dg-a', decision: 'delete', reason: 'expired' },
+      { at: '2026-11-02T10:00:02.000Z', kind: 'result', runId: '77-1', actor: 'cron', op: 'delete', subject: 'aws/111111111111/us-east-1/s3_bucket/dg-a', result: 'deleted' },
+      { at: '2026-11-02T10:00:03.000Z', kind: 'intent', runId: '77-1', actor: 'cron', op: 'delete', subject: 'aws/111111111111/us-east-1/s3_bucket/dg-b', decision: 'delete', reason: 'expired' },
+    ];
+    writeFileSync(join(folder, 'driftguard-janitor-journal-77-1-1.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"at": "2026-11-02T10:00:04`);
+    const run = await runCli(['report', '--audit-dir', folder, '--out', join(folder, 'report.html')]);
+    expect(run.code, run.stderr).toBe(0);
+    const page = readFileSync(join(folder, 'report.html'), 'utf8');
+    const table = /<table id="journals">([\s\S]*?)<\/table>/.exec(page)![1]!;
+    const cells = [...table.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, ''));
+    expect(cells).toEqual(['2026-11-02 10:00:00Z', '77-1', 'cron', 'no (interrupted)', '1', '0', '1']);
+  });
 });
