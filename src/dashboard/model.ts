@@ -165,7 +165,8 @@ const newestFirst = <T extends { at: string }>(a: T, b: T) => (a.at < b.at ? 1 :
 
 /**
  * Folds audit artifacts and janitor journals, one at a time and in any order, into the
- * dashboard's model. Memory grows with the rows kept, not with the artifacts' size.
+ * dashboard's model. Memory grows with the number of table rows (every row is kept until
+ * `build`, which lists the newest `rowLimit`), not with the artifacts' size.
  */
 export class DashboardBuilder {
   readonly skipped: Skipped = { malformed: 0, foreign: 0, outOfRange: 0, unreadable: 0 };
