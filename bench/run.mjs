@@ -1,11 +1,11 @@
 // DriftGuard benchmarks. Every figure is a ratio against a baseline measured in the same run on
 // the same machine, so results compare across machines.
-// Usage: npm run bench [-- --pr-mb N] [--runs N] [--only cold|danger|pr|janitor[,...]]
+// Usage: npm run bench [-- --pr-mb N] [--runs N] [--only cold|danger|pr|janitor|report[,...]]
 //   --pr-mb N   size of the large pull request of section 2, in MiB (default 200; 20 for a quick run)
 //   --runs N    samples per median in section 1 (default 15)
 //   --only ...  run only the named sections (janitor-a: the janitor's (a) alone)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -20,7 +20,7 @@ const prMb = Number(option('--pr-mb', process.env.BENCH_PR_MB ?? 200));
 const runs = Number(option('--runs', process.env.BENCH_RUNS ?? 15));
 const only = option('--only', undefined)?.split(',');
 const wanted = (section) => !only || only.includes(section);
-if (!(prMb > 0) || !(runs > 0)) throw new Error('usage: node bench/run.mjs [--pr-mb N] [--runs N] [--only cold,danger,pr,janitor,janitor-a]');
+if (!(prMb > 0) || !(runs > 0)) throw new Error('usage: node bench/run.mjs [--pr-mb N] [--runs N] [--only cold,danger,pr,janitor,janitor-a,report]');
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'driftguard.js');
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-'));
@@ -156,4 +156,43 @@ if (wanted('janitor') || wanted('janitor-a')) {
     line(`janitor (b): requests per bucket, live run: ${Object.entries(jb.perBucket).map(([n, r]) => `${Number(r).toFixed(2)} at ${n} buckets`).join(', ')} (target: constant)`);
     line(`janitor (c): dry-run plan over ${jb.plan.buckets} buckets: ${(jb.plan.ms / 1000).toFixed(1)} s, ${jb.plan.requestsPerBucket.toFixed(2)} requests per bucket (target <= 2), peak RSS ${jb.plan.peakRssMb.toFixed(0)} MB (target <= 200 MB), ${jb.plan.listed} listed, ${jb.plan.eligible} eligible`);
   }
+}
+
+// 4. driftguard report over 10,000 audit artifacts: copies of the real artifact the demo's PR check
+// left (each its own run, repository and day), plus junk it must skip. The floor is
+// reading and parsing every file in one plain Node loop.
+if (wanted('report')) {
+  const auditDir = join(work, 'report-audit');
+  mkdirSync(join(auditDir, 'runs'), { recursive: true });
+  const made = readdirSync(join(demoDir, '.artifacts')).filter((f) => f.startsWith('driftguard-pr_opened-'));
+  if (made.length === 0) throw new Error('report bench: the demo PR check left no audit artifact');
+  const real = JSON.parse(readFileSync(join(demoDir, '.artifacts', made[0]), 'utf8'));
+  const count = 10_000;
+  const day = 86_400_000;
+  const start = Date.now() - 90 * day;
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start + Math.floor((i / count) * 90 * day)).toISOString();
+    const record = { ...real, runId: `bench-${i}`, repository: `acme/service-${i % 40}`, startedAt: at, finishedAt: at, outcome: i % 7 === 0 ? 'pass' : 'blocked' };
+    writeFileSync(join(auditDir, 'runs', `driftguard-pr_opened-bench-${i}.json`), JSON.stringify(record, null, 2));
+  }
+  for (let i = 0; i < 50; i++) writeFileSync(join(auditDir, `junk-${i}.json`), i % 2 ? '{"cut": ' : '{"name": "not ours"}');
+  const bytes = readdirSync(join(auditDir, 'runs')).reduce((sum, f) => sum + statSync(join(auditDir, 'runs', f)).size, 0);
+  const out = join(work, 'report.html');
+  const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+  const rssFile = join(work, 'report-rss');
+  const argv = [cli, 'report', '--audit-dir', auditDir, '--out', out];
+  const floorScript = `const fs=require('fs'),p=require('path');let n=0;for(const d of [process.argv[1],p.join(process.argv[1],'runs')])for(const f of fs.readdirSync(d)){if(!f.endsWith('.json'))continue;try{JSON.parse(fs.readFileSync(p.join(d,f),'utf8'));n++}catch{}}`;
+  const samples = [];
+  const floors = [];
+  for (let i = 0; i < 3; i++) {
+    const r = timeBin ? time(timeBin, ['-f', '%M', '-o', rssFile, process.execPath, ...argv]) : time(process.execPath, argv);
+    check('driftguard report', r, 0, new RegExp(`: ${count} runs, 0 janitor journals; skipped 25 malformed, 25 not DriftGuard's`));
+    samples.push(r.ms);
+    floors.push(time(process.execPath, ['-e', floorScript, auditDir]).ms);
+  }
+  const ms = median(samples);
+  const floor = median(floors);
+  const rssMb = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 : NaN;
+  line(`report: ${count} audit artifacts (${(bytes / 1024 / 1024).toFixed(0)} MB, plus 50 junk files skipped) -> one HTML file of ${(statSync(out).size / 1024).toFixed(0)} KiB:`);
+  line(`  driftguard report ${(ms / 1000).toFixed(2)} s (median of 3) = ${(ms / count).toFixed(3)} ms per artifact; read + JSON.parse floor ${(floor / 1000).toFixed(2)} s; report / floor = ${(ms / floor).toFixed(2)}x; peak RSS ${timeBin ? `${rssMb.toFixed(0)} MB` : 'not measured'}`);
 }

@@ -9,12 +9,18 @@ function input(name: string): string | undefined {
 
 const VERDICTS: Record<number, string> = { 0: 'pass', 1: 'blocked', 2: 'invalid', 3: 'error' };
 
-/** The GitHub Action: its inputs become a `driftguard run` (or `publish`) command line; the verdict an output. */
+/** The GitHub Action: its inputs become a `driftguard run` (or `publish`, `lifecycle`, `report`) command line; the verdict an output. */
 async function action(): Promise<void> {
   const command = input('command') ?? 'run';
-  if (!['run', 'publish', 'lifecycle'].includes(command)) {
-    process.stderr.write(`driftguard: the command input must be "run", "publish" or "lifecycle", got "${command}"\n`);
+  if (!['run', 'publish', 'lifecycle', 'report'].includes(command)) {
+    process.stderr.write(`driftguard: the command input must be "run", "publish", "lifecycle" or "report", got "${command}"\n`);
     process.exitCode = 2;
+    return;
+  }
+  if (command === 'report') {
+    // The dashboard of the audit folder, written into it so that the uploaded artifact's links work.
+    const since = input('since');
+    process.exitCode = await runCommandLine(['report', '--audit-dir', input('audit-dir') ?? '.artifacts', '--out', input('out') ?? '.artifacts/report.html', ...(since ? ['--since', since] : [])]);
     return;
   }
   const argv = [command];

@@ -124,6 +124,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     optionHelp: { dir: ['DIR', 'a folder of the repository (default: here); the files go to its root'], 'dry-run': ['', 'print what would be written, write nothing'] },
     load: () => import('./commands/init.ts'),
   },
+  report: {
+    summary: 'Build the governance dashboard: one static HTML file from the audit artifacts and janitor journals in a folder',
+    usage: 'driftguard report [--audit-dir DIR] [--since DURATION] [--out FILE]',
+    options: { help: common.help, quiet: common.quiet, 'audit-dir': { type: 'string' }, since: { type: 'string' }, out: { type: 'string', short: 'o' } },
+    optionHelp: {
+      'audit-dir': ['DIR', 'the folder of audit artifacts and journals, searched up to 4 folders deep (default: .artifacts)'],
+      since: ['DURATION', 'only runs that started within this long, such as 30d or 12h (default: every run)'],
+      out: ['FILE', 'the HTML file to write; artifact links are relative to it (default: report.html)'],
+      quiet: ['', 'print nothing on success'],
+    },
+    load: () => import('./commands/report.ts'),
+  },
   demo: {
     summary: 'Run a pull request check on a bundled example repository (no network, no token)',
     usage: 'driftguard demo [--format text|json|markdown] [--dir DIR]',

@@ -29,6 +29,13 @@ const zodEnglishOnly = {
 
 const forAction = process.argv.includes('--action');
 
+/** `driftguard report` inlines the chart library's browser build into its HTML: ship that file beside the bundle. */
+function copyChartLibrary(outdir) {
+  const chart = join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js');
+  mkdirSync(join(outdir, 'vendor'), { recursive: true });
+  cpSync(chart, join(outdir, 'vendor', 'chart.umd.min.js'));
+}
+
 if (forAction) {
   // The GitHub Action ships self-contained files (every dependency bundled, split so that cloud
   // SDKs load only when a command needs them): no install step at run time.
@@ -56,6 +63,7 @@ if (forAction) {
   const wasm = dirname(createRequire(import.meta.url).resolve('@vscode/tree-sitter-wasm/wasm/tree-sitter.wasm'));
   mkdirSync('action/dist/tree-sitter', { recursive: true });
   for (const file of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-bash.wasm', 'tree-sitter-go.wasm']) cpSync(join(wasm, file), join('action/dist/tree-sitter', file));
+  copyChartLibrary('action/dist');
   process.exit(0);
 }
 
@@ -74,3 +82,4 @@ await build({
   plugins: [zodEnglishOnly],
   banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
 });
+copyChartLibrary('dist');

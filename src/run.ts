@@ -92,8 +92,19 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       }
     }
     const dir = resolve(deps.cwd, policy.audit.dir);
+    // Chat notifications never fail the run: what became of each goes into the artifact.
+    let notifications: unknown[] | undefined;
+    if (policy.notifications.enabled) {
+      try {
+        const { notify } = await import('./notify/send.ts');
+        notifications = await notify({ settings: policy.notifications, result: run, deps, auditDir: dir, runUrl: github?.runUrl, dryRun });
+      } catch (err) {
+        notifications = [{ status: 'failed', detail: describeError(err) }];
+        deps.log.warn({ error: describeError(err) }, 'notifications failed (the run goes on)');
+      }
+    }
     try {
-      const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes: written, error: publishError ? describeError(publishError) : undefined } };
+      const record = { ...auditRecord(run, { file: loaded.file, hash: loaded.hash }), github: { writes: written, error: publishError ? describeError(publishError) : undefined }, ...(notifications?.length ? { notifications } : {}) };
       auditFile = await writeJsonAtomic(dir, auditFileName(event.name, runId), record, deps.redactor);
     } catch (err) {
       throw new DriftGuardError('io_failed', `cannot write the audit artifact in ${dir}: ${(err as Error).message}`, { cause: err });

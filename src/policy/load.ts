@@ -160,6 +160,7 @@ function partialPolicy(schema: ReturnType<typeof policySchema>, data: Record<str
     workflows: workflows.success ? workflows.data : {},
     github: schema.shape.github.parse({}),
     overrides: schema.shape.overrides.parse({}),
+    notifications: schema.shape.notifications.parse({}),
     auth: schema.shape.auth.parse({}),
     modules,
     lifecycles,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { parseDuration } from '../duration.ts';
+import { NotificationSettings } from '../notify/settings.ts';
 import { CommonModuleConfig, Duration, LogLevel } from './types.ts';
 import { Lifecycles } from '../lifecycle/schema.ts';
 
@@ -105,6 +106,7 @@ export function policySchema(registry: ModuleRegistry) {
       github: GitHubSettings.prefault({}),
       overrides: OverrideSettings.prefault({}),
       auth: AuthSettings.prefault({}),
+      notifications: NotificationSettings.prefault({}),
       modules: z.strictObject(slices).prefault({}),
       lifecycles: Lifecycles.describe('Pull request lifecycles: labelled states, transitions, roles and guards, enforced by the driftguard/lifecycle check.'),
     })
@@ -120,6 +122,7 @@ export interface Policy {
   github: GitHubSettings;
   overrides: OverrideSettings;
   auth: AuthSettings;
+  notifications: NotificationSettings;
   modules: Record<string, Record<string, unknown> & { on_fail: 'block' | 'warn'; timeout: string }>;
   lifecycles: Lifecycles;
 }

@@ -76,6 +76,20 @@ describe.each(COPIED)('%s, which teams copy', (file) => {
   });
 });
 
+describe.each(['janitor-cron.yml', 'drift.yml'])('%s and the governance report', (file) => {
+  it('builds the report with the released Action, even after a failed run, into the audit folder it uploads', () => {
+    const steps = Object.values(workflows[file]!.jobs).flatMap((j) => j.steps);
+    const report = steps.findIndex((s) => s.with?.command === 'report');
+    const upload = steps.findIndex((s) => s.uses?.startsWith('actions/upload-artifact@') && s.with?.path === '.artifacts/');
+    expect(report).toBeGreaterThan(-1);
+    expect(steps[report]).toMatchObject({ if: 'always()', uses: expect.stringMatching(RELEASED_ACTION) });
+    expect(upload).toBeGreaterThan(report);
+    const action = parse(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { default?: string }> };
+    expect(action.inputs['audit-dir']!.default).toBe('.artifacts');
+    expect(action.inputs.out!.default).toBe('.artifacts/report.html');
+  });
+});
+
 describe('driftguard-main.yml', () => {
   const wf = workflows['driftguard-main.yml']!;
   const dg = (job: Job) => job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;

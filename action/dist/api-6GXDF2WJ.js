@@ -1,2 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-FWFJ76SO.js";import"./chunk-MLW7ADC6.js";import"./chunk-UGAV75H3.js";import"./chunk-QBTO4CRA.js";import"./chunk-LH6STQPW.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{e as GITHUB_TIMEOUT_MS,c as GitHubTimeoutError,f as createGitHubApi,b as isForbidden,d as isTimeout,a as patchAsDiff};

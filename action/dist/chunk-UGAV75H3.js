@@ -1,2 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-var n=["pr_opened","pr_synchronize","pr_reopened","pr_closed","pr_comment","push","schedule","dispatch","downstream_result"],t=["pr_opened","pr_synchronize","pr_reopened"];function r(e){return n.includes(e)}export{n as a,t as b,r as c};

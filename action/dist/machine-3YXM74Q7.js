@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a,b,c,d,e,f}from"./chunk-KVPFENKN.js";import"./chunk-7QZ5GMIR.js";import"./chunk-FAXUCEHH.js";import"./chunk-YG2NS7FC.js";export{f as advance,d as assess,e as buildLifecycleMachine,b as describeGuards,a as describeTrigger,c as reasonFor};

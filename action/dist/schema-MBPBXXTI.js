@@ -1,3 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a as t}from"./chunk-M4WBWSZI.js";import"./chunk-Q4EQ3HQG.js";import{c as r}from"./chunk-MLW7ADC6.js";import"./chunk-UGAV75H3.js";import"./chunk-QBTO4CRA.js";import"./chunk-LH6STQPW.js";import{a as o}from"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";async function e(){return process.stdout.write(`${JSON.stringify(r(t),null,2)}
-`),o.pass}export{e as default};

@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{e as a}from"./chunk-I336ZBY2.js";import"./chunk-UN6OW723.js";import"./chunk-CGU4LZFH.js";import"./chunk-J52NE4J2.js";import"./chunk-YG2NS7FC.js";export default a();
