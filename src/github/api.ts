@@ -58,6 +58,8 @@ export interface CheckRunDetail {
   startedAt: string;
   summary: string;
   text: string;
+  /** The slug of the GitHub App that posted it (`github-actions` for Actions jobs); null when GitHub names none. */
+  app: string | null;
 }
 
 /** The slice of the GitHub REST API DriftGuard uses; reads go to GitHub, writes through `write`. */
@@ -272,7 +274,7 @@ export async function createGitHubApi(deps: Deps, repo: RepoRef, tokenEnv = 'GIT
     async listCheckRuns(sha, checkName) {
       const runs = await octokit.paginate(octokit.rest.checks.listForRef, { owner, repo: name, ref: sha, check_name: checkName, per_page: 100 });
       return runs
-        .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion, externalId: r.external_id ?? null, startedAt: r.started_at ?? '', summary: r.output?.summary ?? '', text: r.output?.text ?? '' }))
+        .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion, externalId: r.external_id ?? null, startedAt: r.started_at ?? '', summary: r.output?.summary ?? '', text: r.output?.text ?? '', app: r.app?.slug ?? null }))
         .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.id - a.id));
     },
     async listOpenPulls() {

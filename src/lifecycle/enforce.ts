@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Policy } from '../policy/schema.ts';
 import { inertCode, inertMarkdown, normaliseTyped } from '../report/inert.ts';
 import { advance, buildLifecycleMachine, describeGuards, describeTrigger, reasonFor, type Facts, type LifecycleEvent } from './machine.ts';
-import type { Lifecycle, Transition } from './schema.ts';
+import { checkSources, type Lifecycle, type Transition } from './schema.ts';
 
 export const LIFECYCLE_CHECK = 'driftguard/lifecycle';
 const statusMarker = (name: string) => `<!-- driftguard:lifecycle ${name} -->`;
@@ -230,6 +230,11 @@ async function enforceOne(input: EnforceInput, out: LifecycleOutcome, pull: Pull
         out.notes.push(`#${pull.number}: ${run.kind} ${run.name} ran on ${run.headSha.slice(0, 12)}, not the head`);
         break;
       }
+      const app = checkSources(lifecycle).get(run.name);
+      if (run.kind === 'check' && app !== undefined && run.app !== app) {
+        out.notes.push(`#${pull.number}: check ${run.name} was posted by ${run.app ?? 'an unnamed app'}, not ${app}; it starts nothing`);
+        break;
+      }
       const conclusion = run.conclusion ?? (run.kind === 'workflow' && run.status !== 'completed' ? 'started' : '');
       tries.push(run.kind === 'check' ? { type: 'check', actor: event.actor, check: run.name, conclusion } : { type: 'workflow', actor: event.actor, workflow: run.name, conclusion });
       break;
@@ -275,7 +280,9 @@ async function enforceOne(input: EnforceInput, out: LifecycleOutcome, pull: Pull
     }
     const checkNames = new Set(candidates.flatMap((t) => [...t.require.checks, ...(t.require.verdict ? [t.require.verdict.check] : [])]));
     for (const check of checkNames) {
-      const [run] = await once(`check ${check}`, () => api.listCheckRuns(pull.headSha, check));
+      // With its app named, only that app's runs count: another app's or workflow's run of the same name is not it.
+      const app = checkSources(lifecycle).get(check);
+      const [run] = (await once(`check ${check}`, () => api.listCheckRuns(pull.headSha, check))).filter((r) => app === undefined || r.app === app);
       if (run) facts.checks[check] = run.status === 'completed' ? run.conclusion : null;
       if (run) facts.verdicts[check] = readVerdict(`${run.summary}\n${run.text}`);
     }

@@ -1,6 +1,6 @@
 import type { PolicyProblem } from '../policy/problem.ts';
 import { didYouMean } from '../suggest.ts';
-import { TRIGGER_PARAMS, TRIGGERS, type Lifecycle, type TriggerKind } from './schema.ts';
+import { checkSources, TRIGGER_PARAMS, TRIGGERS, type Lifecycle, type TriggerKind } from './schema.ts';
 
 const PARAMS = ['command', 'args', 'marker', 'review', 'check', 'workflow', 'conclusion', 'after'] as const;
 
@@ -14,7 +14,8 @@ export function lifecycleProblems(lifecycle: Lifecycle): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
   const states = Object.keys(lifecycle.states);
   const roles = Object.keys(lifecycle.roles);
-  const checks = lifecycle.checks;
+  const sources = checkSources(lifecycle);
+  const checks = [...sources.keys()];
   const unknown = (what: string, name: string, known: readonly string[]) =>
     `unknown ${what} "${name}"${didYouMean(name, known)}; ${what === 'check' ? 'checks and workflows declared under checks' : `${what}s`} are ${known.join(', ') || '(none)'}`;
 
@@ -59,9 +60,16 @@ export function lifecycleProblems(lifecycle: Lifecycle): PolicyProblem[] {
       });
       const verdict = t.require.verdict?.check;
       if (verdict !== undefined && !checks.includes(verdict)) problems.push({ path: [...at, 'require', 'verdict', 'check'], message: unknown('check', verdict, checks) });
+      // A verdict decides a transition: it must come from a known author, not from any code that can post a check run.
+      else if (verdict !== undefined && !sources.get(verdict)) {
+        problems.push({ path: [...at, 'require', 'verdict', 'check'], message: `a verdict is read only from a check whose GitHub App is named: declare it under checks as { name: ${verdict}, app: APP-SLUG }, or any workflow or app that can post check runs could give it` });
+      }
     });
   }
-  checks.forEach((c, i) => {
+  const seenChecks = new Set<string>();
+  lifecycle.checks.map((c) => (typeof c === 'string' ? c : c.name)).forEach((c, i) => {
+    if (seenChecks.has(c)) problems.push({ path: ['checks', i], message: `check "${c}" is listed twice` });
+    seenChecks.add(c);
     // DriftGuard's own checks are its output: no decision may rest on them.
     if (c.startsWith('driftguard/')) problems.push({ path: ['checks', i], message: `"${c}" is DriftGuard's own check; a lifecycle cannot read what DriftGuard itself wrote` });
   });

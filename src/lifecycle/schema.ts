@@ -27,6 +27,26 @@ const Team = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: 'ex
 /** A check run's or workflow's name as GitHub shows it. */
 const CheckName = z.string().min(1).max(200);
 
+/** A GitHub App's slug, as check runs name it (`github-actions` for Actions jobs). */
+const AppSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, { error: 'expected a GitHub App slug such as "github-actions"' });
+
+/**
+ * A check run or workflow the lifecycle reads: its name, or its name and the GitHub App whose runs
+ * count. Without `app`, a run of that name from any app or workflow counts; with it, only that
+ * app's (anyone whose code can post a check run, a workflow a pull request edits included, could
+ * otherwise post one under the same name).
+ */
+export const CheckSource = z.union([CheckName, z.strictObject({ name: CheckName, app: AppSlug.describe('Only check runs this GitHub App posted count.') })]);
+export type CheckSource = z.infer<typeof CheckSource>;
+
+/** Check names of a lifecycle, with the app each must come from when one is named. */
+export function checkSources(lifecycle: Pick<Lifecycle, 'checks'>): Map<string, string | undefined> {
+  const sources = new Map<string, string | undefined>();
+  // A name listed twice is refused when the policy loads; the first listing is the one that counts.
+  for (const c of lifecycle.checks) if (!sources.has(typeof c === 'string' ? c : c.name)) sources.set(typeof c === 'string' ? c : c.name, typeof c === 'string' ? undefined : c.app);
+  return sources;
+}
+
 export const Conclusion = z.enum(['success', 'failure', 'neutral', 'cancelled', 'skipped', 'timed_out', 'action_required', 'stale', 'started']);
 
 export const Role = z
@@ -98,7 +118,7 @@ export const Lifecycle = z
     branches: z.array(z.string().min(1)).default(['**']).describe('Base branches (globs) whose pull requests follow this lifecycle; the first lifecycle that matches applies.'),
     initial: z.string(),
     roles: z.record(Name, Role).default({}),
-    checks: z.array(CheckName).default([]).describe('The check runs and workflows the lifecycle reads; any other name is refused.'),
+    checks: z.array(CheckSource).default([]).describe('The check runs and workflows the lifecycle reads, each a name or { name, app }; any other name is refused. A verdict is read only from a check with its app named.'),
     states: z.record(Name, LifecycleState),
   })
   .describe('A pull request lifecycle: a statechart of labelled states, enforced by the driftguard/lifecycle check.');

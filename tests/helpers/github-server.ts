@@ -31,6 +31,8 @@ interface CheckRun {
   completed_at: string;
   output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
   annotations: unknown[];
+  /** The GitHub App that posted it, as GitHub names it; runs created through this server are `checkRunApp`'s. */
+  app?: { slug: string };
 }
 
 export interface WorkflowRun {
@@ -69,6 +71,8 @@ export class GitHubServer {
   readonly permissions = new Map<string, string>();
   readonly teams = new Map<string, Set<string>>();
   readonly checkRuns: CheckRun[] = [];
+  /** The app slug of the token the tests' clients use: check runs they create are this app's. */
+  checkRunApp = 'github-actions';
   /** Commits GitHub knows: committer date (set by whoever commits) and when each check suite was created (server time, on push). */
   readonly commits = new Map<string, { committedAt: string; suites: string[]; message?: string }>();
   /** Pull request and issue events (head_ref_force_pushed, ...), server time. */
@@ -345,6 +349,7 @@ export class GitHubServer {
         completed_at: at,
         output: { title: r.body.output?.title ?? null, summary: r.body.output?.summary ?? null, text: r.body.output?.text ?? null, annotations_count: r.body.output?.annotations?.length ?? 0 },
         annotations: [...(r.body.output?.annotations ?? [])],
+        app: { slug: this.checkRunApp },
       };
       if (run.annotations.length > 50) return send(422, { message: 'Only 50 annotations may be sent at a time' });
       this.checkRuns.push(run);

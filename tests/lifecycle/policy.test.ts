@@ -136,6 +136,24 @@ lifecycles:
     ]);
   });
 
+  it('reads a verdict only from a check whose GitHub App is named, and refuses a check listed twice', async () => {
+    const withVerdict = (checks: string) =>
+      policy(`      open:
+        label: open
+        transitions:
+          - { on: push, to: done, require: { verdict: { check: review, min_confidence: 90 } } }
+      done:
+        label: done
+        final: true
+`).replace('checks: [ci]', `checks: ${checks}`);
+    expect(await problems(withVerdict('[review]'))).toEqual([
+      'policy.yaml:12:64 lifecycles.flow.states.open.transitions[0].require.verdict.check: a verdict is read only from a check whose GitHub App is named: declare it under checks as { name: review, app: APP-SLUG }, or any workflow or app that can post check runs could give it',
+    ]);
+    expect(await problems(withVerdict('[{ name: review, app: review-bot }]'))).toEqual([]);
+    expect(await problems(withVerdict('[{ name: review, app: review-bot }, review]'))).toEqual(['policy.yaml:7:49 lifecycles.flow.checks[1]: check "review" is listed twice']);
+    expect((await problems(withVerdict('[{ name: review, app: "Review Bot" }]')))[0]).toMatch(/lifecycles\.flow\.checks\[0\]/);
+  });
+
   it('driftguard validate accepts the example and names its lifecycle', async () => {
     const { stdout, code } = await runCli(['validate', EXAMPLE_FILE], { cwd: process.cwd() });
     expect(code).toBe(0);
