@@ -256,7 +256,8 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       randomize: true,
       maxRetryTime: options.maxElapsedMs ?? 60_000,
       signal: options.signal,
-      unref: true,
+      // The wait between attempts keeps the process alive: with nothing else pending, an unref'd
+      // timer would let Node exit mid-retry with exit code 0, as if the run had passed.
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
         if (retriesLeft <= 0) return;
         // p-retry applies its own backoff after this; waiting here adds what Retry-After asks beyond it.

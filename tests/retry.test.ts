@@ -102,6 +102,29 @@ describe('withRetry against a loopback server', () => {
   });
 });
 
+describe('withRetry in a process with nothing else to wait for', () => {
+  it('keeps the process alive while it waits to retry, so the run ends with its own result, never a silent exit 0', async () => {
+    const { build } = await import('esbuild');
+    const dir = mkdtempSync(join(tmpdir(), 'dg-retry-alive-'));
+    const entry = join(dir, 'entry.ts');
+    // One transient failure, then success: the only thing pending in between is the retry's wait.
+    writeFileSync(entry, `import { withRetry } from ${JSON.stringify(join(process.cwd(), 'src', 'retry.ts'))};
+process.exitCode = 7;
+const value = await withRetry(async (attempt) => {
+  if (attempt === 1) throw Object.assign(new Error('busy'), { $metadata: { httpStatusCode: 503 } });
+  return 'second attempt';
+}, { minDelayMs: 300, maxDelayMs: 300 });
+process.stdout.write(value + '\\n');
+process.exitCode = 0;
+`);
+    await build({ entryPoints: [entry], outfile: join(dir, 'entry.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+    const { spawnSync } = await import('node:child_process');
+    const child = spawnSync(process.execPath, [join(dir, 'entry.mjs')], { encoding: 'utf8' });
+    expect(child.stdout).toBe('second attempt\n');
+    expect(child.status).toBe(0);
+  });
+});
+
 describe('transient classification', () => {
   it.each([
     [{ $metadata: { httpStatusCode: 503 } }, true],

@@ -100,17 +100,6 @@ export async function notify(options: NotifyOptions): Promise<NotifyResult[]> {
  * with any body). Errors carry the status and headers, never the URL.
  */
 async function post(url: string, payload: unknown, kind: NotifyTarget['kind'], retry: NotifyOptions['retry'] = {}): Promise<void> {
-  // The shared retry waits on unref()ed timers: with no socket open between attempts, Node would
-  // exit in the middle of the wait. This timer holds the process until the last attempt is done.
-  const hold = setInterval(() => undefined, 60_000);
-  try {
-    await postOnce(url, payload, kind, retry);
-  } finally {
-    clearInterval(hold);
-  }
-}
-
-async function postOnce(url: string, payload: unknown, kind: NotifyTarget['kind'], retry: NotifyOptions['retry']): Promise<void> {
   const text = await withRetry(
     async () => {
       let response: Response;

@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{b as e}from"./chunk-PWXVGBNC.js";async function o(r,n,a,s={}){return e(async()=>{let t=await fetch(n,a);if(!t.ok)throw Object.assign(new Error(`${r} answered HTTP ${t.status}`),{status:t.status,headers:t.headers});return s.json===!1||t.status===204?{}:await t.json()},{retries:3,minDelayMs:200,maxElapsedMs:3e4,...s})}export{o as a};
