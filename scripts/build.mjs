@@ -19,11 +19,13 @@ const external = ['@aws-sdk/*', '@smithy/*', '@azure/*', '@google-cloud/*', '@go
 const zodEnglishOnly = {
   name: 'zod-english-only',
   setup(b) {
+    // The module's path holds no folder of this machine: a chunk's name hashes the paths of its
+    // inputs, and the committed Action bundle must be the same wherever it is built.
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer) ? { path: 'en', namespace: 'zod-locales', pluginData: { dir: join(dirname(args.importer), '..', 'locales') } } : undefined,
     );
     // `z.locales` keeps its shape, with English alone in it.
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: dirname(args.path) }));
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: args.pluginData.dir }));
   },
 };
 
