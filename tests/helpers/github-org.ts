@@ -215,7 +215,8 @@ export class GitHubOrg {
         .filter((x) => !org || x.owner.toLowerCase() === org.toLowerCase())
         .flatMap((x) => [...x.issues.values()].filter((i) => (!/is:open/.test(q) || i.state === 'open') && labels.every((l) => l.split(',').some((one) => i.labels.includes(one))) && (!author || i.author === author.replace(/^app\//, '') || i.author === `${author.replace(/^app\//, '')}[bot]`)).map((i) => ({ ...this.issueJson(x, i), score: 1 })));
       const { slice, headers } = this.page(items, url);
-      return answer(200, { total_count: items.length, incomplete_results: false, items: slice }, headers);
+      // search_type after items: Octokit's paginate reads the first key left after the counts as the list.
+      return answer(200, { total_count: items.length, incomplete_results: false, items: slice, search_type: 'lexical' }, headers);
     }
     if (!repo) return false;
     const rest = repoMatch![3] ?? '';
@@ -226,7 +227,7 @@ export class GitHubOrg {
     if (r.method === 'GET' && (m = /^\/branches\/([^/]+)$/.exec(rest))) {
       if (decodeURIComponent(m[1]!) !== repo.default_branch) return notFound('Branch not found');
       const protectedNow = Boolean(repo.protection);
-      return answer(200, { name: repo.default_branch, commit: this.commitJson(repo, head), _links: { html: `${WEB}/${repo.owner}/${repo.name}/tree/${repo.default_branch}`, self: `${base}/branches/${repo.default_branch}` }, protected: protectedNow, protection: { enabled: protectedNow, required_status_checks: { enforcement_level: protectedNow ? 'non_admins' : 'off', contexts: repo.protection?.contexts ?? [] } }, protection_url: `${base}/branches/${repo.default_branch}/protection` });
+      return answer(200, { name: repo.default_branch, commit: this.commitJson(repo, head), _links: { html: `${WEB}/${repo.owner}/${repo.name}/tree/${repo.default_branch}`, self: `${base}/branches/${repo.default_branch}` }, protected: protectedNow, protection: { enabled: protectedNow, required_status_checks: { enforcement_level: protectedNow ? 'non_admins' : 'off', contexts: repo.protection?.contexts ?? [], checks: (repo.protection?.contexts ?? []).map((context) => ({ context, app_id: null })) } }, protection_url: `${base}/branches/${repo.default_branch}/protection` });
     }
     if (r.method === 'GET' && (m = /^\/contents\/(.+)$/.exec(rest))) {
       const commit = at(url.searchParams.get('ref'));
