@@ -12,6 +12,8 @@ export const standards = defineModule<StandardsConfig>({
   summary: 'Scans an organisation\'s repositories against tiered process, code and infra standards and keeps one issue per repository and domain',
   events: ['schedule', 'dispatch'],
   config: StandardsConfig,
+  // The infra domain reads AWS: where OIDC is required, static keys are refused before it runs.
+  cloud: true,
   validate(config) {
     const problems: Array<{ path: (string | number)[]; message: string }> = [];
     const seen = new Set<string>();
