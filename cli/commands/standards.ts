@@ -63,6 +63,11 @@ export default async function standardsCommand(args: ParsedArgs): Promise<number
   // The standards step alone, whatever else the policy's schedule runs.
   const policy = { ...loaded.policy, workflows: { ...loaded.policy.workflows, schedule: ['standards'] } };
   const inActions = process.env.GITHUB_ACTIONS === 'true';
+  // The infra domain reads AWS: where OIDC is required, static keys are refused as for `run`.
+  if (loaded.policy.auth.require_oidc === 'always' || (loaded.policy.auth.require_oidc === 'auto' && inActions)) {
+    const { refuseStaticCredentials } = await import('../../src/auth/require-oidc.ts');
+    refuseStaticCredentials(process.env, loaded.policy.auth);
+  }
   const { defaultCloudClients } = await import('../../src/clouds.ts');
   deps.clouds = defaultCloudClients(deps, loaded.policy.auth);
   let github: GitHubContext | undefined;

@@ -55,8 +55,8 @@ const inertCodeLine = (line: string) => line.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\
 
 /**
  * The writes that bring one repository's issue for one domain in line with this scan's
- * findings. `issues` are the repository's open issues; only one labelled `drift:<domain>` AND
- * opened by `identity` is DriftGuard's. Pure.
+ * findings. `issues` are the repository's open issues; only one labelled `drift:<domain>`, opened
+ * by `identity` and carrying the standards marker of that domain is this scan's. Pure.
  *  - findings, no issue: open one;  findings changed (or were resolved): update the body in place;
  *  - no findings, an unresolved issue: comment that all are resolved (and close when
  *    `closeResolved`); the code domain records changes, which no later scan resolves: its issue
@@ -66,8 +66,8 @@ const inertCodeLine = (line: string) => line.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\
 export function planIssue(repo: OrgRepo, domain: Domain, findings: readonly StandardFinding[], issues: readonly RepoIssue[], options: { identity: string; closeResolved: boolean; body: string; runUrl?: string }): IssueOp[] {
   const real = findings.filter((f) => !f.notice);
   const label = domainLabel(domain);
-  const existing = issues.find((i) => i.labels.includes(label) && i.author === options.identity && MARKER.exec(i.body)?.[1] === domain)
-    ?? issues.find((i) => i.labels.includes(label) && i.author === options.identity);
+  // The drift module files `drift:infra` issues too: only an issue carrying this module's marker is this domain's.
+  const existing = issues.find((i) => i.labels.includes(label) && i.author === options.identity && MARKER.exec(i.body)?.[1] === domain);
   const base = `/repos/${repo.owner}/${repo.name}/issues`;
   const marker = existing ? MARKER.exec(existing.body) : null;
   if (real.length > 0) {
@@ -84,7 +84,7 @@ export function planIssue(repo: OrgRepo, domain: Domain, findings: readonly Stan
       reason: `no ${domain} finding left`,
       writes: [
         { method: 'POST', path: `${base}/${existing.number}/comments`, body: { body: `All ${domain} findings in this repository are resolved${options.runUrl ? ` (${options.runUrl})` : ''}.` } },
-        { method: 'PATCH', path: `${base}/${existing.number}`, body: { body: marker ? resolvedBody : `<!-- driftguard:standards domain=${domain} digest=${findingsDigest([])} state=resolved -->\n${existing.body}` } },
+        { method: 'PATCH', path: `${base}/${existing.number}`, body: { body: resolvedBody } },
       ],
     },
   ];

@@ -110,9 +110,13 @@ describe('issues', () => {
     expect(planIssue(repo, 'process', [other], [mine(body)], { ...options, body: issueBody(repo, 'process', [other], { head: 'b'.repeat(40) }) }).map((o) => [o.kind, o.writes.map((w) => `${w.method} ${w.path}`)])).toEqual([['update issue', ['PATCH /repos/acme/svc/issues/4']]]);
   });
 
-  it('never adopts an issue someone else opened with the label', () => {
+  it('never adopts an issue someone else opened with the label, nor a drift-module issue with the same label', () => {
     expect(planIssue(repo, 'process', [finding], [mine(body, 'mallory')], options).map((o) => o.kind)).toEqual(['open issue']);
     expect(planIssue(repo, 'process', [], [mine(body, 'mallory')], options)).toEqual([]);
+    const driftIssue = { ...mine('<!-- driftguard:drift 0123456789abcdef -->\nTerraform drift'), labels: ['drift', 'drift:infra'] };
+    const infra = { domain: 'infra' as const, rule: 'infra.deprecated-resource', message: 'left' };
+    expect(planIssue(repo, 'infra', [infra], [driftIssue], options).map((o) => o.kind)).toEqual(['open issue']);
+    expect(planIssue(repo, 'infra', [], [driftIssue], options)).toEqual([]);
   });
 
   it('comments once when resolved, closes only when the policy says so; code issues are left to the team', () => {
