@@ -3,7 +3,7 @@ import type { OrgGitHub, RepoIssue } from './github.ts';
 
 export const LEDGER_LABEL = 'driftguard:ledger';
 
-/** The last default-branch commit scanned per repository ("owner/name"), with when. */
+/** The last default-branch commit scanned per repository ("owner/name"), and when its ledger was written. */
 export type Ledger = Map<string, { sha: string; at: string }>;
 
 const MARKER = /<!-- driftguard:ledger shard=([0-9]+\/[0-9]+|all) -->/;
@@ -11,16 +11,23 @@ const BLOCK = /```json\n([\s\S]*?)\n```/;
 
 export const shardKey = (shard: { index: number; count: number } | undefined) => (shard ? `${shard.index}/${shard.count}` : 'all');
 
-/** The entries of one ledger issue body; a body that does not parse holds none. */
+/** GitHub refuses an issue body longer than this many characters. */
+export const ISSUE_BODY_MAX = 65_536;
+
+/**
+ * The entries of one ledger issue body (a JSON block `{"version":2,"at":ISO,"repos":{"owner/name":
+ * "<40-hex sha>"}}`, `at` being when that shard last wrote it); a body that does not parse holds
+ * none, and an entry that is not a full commit SHA is dropped.
+ */
 export function parseLedgerBody(body: string): Ledger {
   const out: Ledger = new Map();
   const block = BLOCK.exec(body)?.[1];
   if (!block) return out;
   try {
-    const data = JSON.parse(block) as { version?: number; repos?: Record<string, { sha?: unknown; at?: unknown }> };
-    if (data.version !== 1 || typeof data.repos !== 'object' || data.repos === null) return out;
-    for (const [repo, entry] of Object.entries(data.repos)) {
-      if (typeof entry?.sha === 'string' && /^[0-9a-f]{40}$/.test(entry.sha) && typeof entry.at === 'string') out.set(repo, { sha: entry.sha, at: entry.at });
+    const data = JSON.parse(block) as { version?: number; at?: unknown; repos?: Record<string, unknown> };
+    if (data.version !== 2 || typeof data.at !== 'string' || typeof data.repos !== 'object' || data.repos === null) return out;
+    for (const [repo, sha] of Object.entries(data.repos)) {
+      if (typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha)) out.set(repo, { sha, at: data.at });
     }
   } catch {
     // Not ours to repair: an unreadable ledger is a first scan.
@@ -28,14 +35,17 @@ export function parseLedgerBody(body: string): Ledger {
   return out;
 }
 
-export function ledgerBody(shard: string, ledger: Ledger): string {
-  const repos = Object.fromEntries([...ledger.entries()].sort(([a], [b]) => a.localeCompare(b)));
+/** A ledger issue body: one repository a line, about 70 characters each, so one issue holds about 900. */
+export function ledgerBody(shard: string, ledger: Ledger, at: string): string {
+  const lines = [...ledger.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([repo, e]) => `${JSON.stringify(repo)}:${JSON.stringify(e.sha)}`);
   return [
     `<!-- driftguard:ledger shard=${shard} -->`,
-    'The last default-branch commit the DriftGuard standards scan checked in each repository (`driftguard standards scan`, shard ' + shard + '). DriftGuard edits this issue; keep it open.',
+    `The last default-branch commit the DriftGuard standards scan checked in each repository (\`driftguard standards scan\`, shard ${shard}). DriftGuard edits this issue; keep it open.`,
     '',
     '```json',
-    JSON.stringify({ version: 1, repos }, null, 1),
+    `{"version":2,"at":${JSON.stringify(at)},"repos":{`,
+    lines.join(',\n'),
+    '}}',
     '```',
   ].join('\n');
 }

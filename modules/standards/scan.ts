@@ -9,7 +9,7 @@ import type { StandardFinding } from './findings.ts';
 import { createOrgGitHub, EtagCache, type OrgGitHub, type OrgRepo, type RepoIssue } from './github.ts';
 import { resourcesLeft, taggedResources } from './infra.ts';
 import { issueBody, planIssue, type IssueOp } from './issues.ts';
-import { LEDGER_LABEL, ledgerBody, readLedger, shardKey, type LedgerState } from './ledger.ts';
+import { ISSUE_BODY_MAX, LEDGER_LABEL, ledgerBody, readLedger, shardKey, type LedgerState } from './ledger.ts';
 import { CHECK_TOML, METADATA_FILE, mergeProcess, parseCheckToml, parseRepoMetadata } from './metadata.ts';
 import { compareProcess, readProcess } from './process.ts';
 import { DOMAINS, type Domain, type RepoMetadata, type StandardsConfig, type Tier } from './schema.ts';
@@ -221,9 +221,11 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
       if (entries.get(s.repo.fullName)?.sha !== s.head) moved++;
       entries.set(s.repo.fullName, { sha: s.head, at });
     }
-    if (moved > 0) {
+    const body = ledgerBody(shard, entries, at);
+    if (moved > 0 && body.length > ISSUE_BODY_MAX) {
+      findings.push({ rule: 'standards.ledger-full', title: `ledger shard ${shard}`, message: `the ledger of shard ${shard} would hold ${entries.size} repositories (${body.length} characters), more than one GitHub issue body takes (${ISSUE_BODY_MAX}); not written: run the scan in more shards (--shard i/n, about 900 repositories each)`, severity: 'error' });
+    } else if (moved > 0) {
       const base = `/repos/${event.repo.owner}/${event.repo.name}/issues`;
-      const body = ledgerBody(shard, entries);
       ops.push(ledger.own
         ? { kind: 'update issue', target: `${event.repo.fullName}#${ledger.own.number}`, reason: `ledger: ${moved} repository head(s) recorded`, writes: [{ method: 'PATCH', path: `${base}/${ledger.own.number}`, body: { body } }] }
         : { kind: 'open issue', target: `${event.repo.fullName} ${LEDGER_LABEL}`, reason: `ledger: ${moved} repository head(s) recorded`, writes: [{ method: 'POST', path: base, body: { title: `DriftGuard standards ledger (shard ${shard})`, body, labels: [LEDGER_LABEL] } }] });

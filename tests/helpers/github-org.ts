@@ -302,6 +302,10 @@ export class GitHubOrg {
       const { slice, headers } = this.page(list.map((i) => this.issueJson(repo, i)), url);
       return answer(200, slice, headers);
     }
+    // GitHub refuses an issue body longer than 65,536 characters.
+    if ((rest === '/issues' && r.method === 'POST') || (/^\/issues\/\d+$/.test(rest) && r.method === 'PATCH')) {
+      if (typeof r.body?.body === 'string' && r.body.body.length > 65_536) return answer(422, { message: 'Validation Failed', errors: [{ resource: 'Issue', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }], documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue', status: '422' });
+    }
     if (rest === '/issues' && r.method === 'POST') {
       const issue = this.addIssue(`${repo.owner}/${repo.name}`, { title: r.body.title, body: r.body.body ?? '', labels: r.body.labels ?? [], author: this.server.botLogin });
       return answer(201, this.issueJson(repo, issue));

@@ -4,7 +4,7 @@ import { parsePolicy } from '../../src/policy/load.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { findingsDigest } from '../../modules/standards/findings.ts';
 import { issueBody, planIssue } from '../../modules/standards/issues.ts';
-import { ledgerBody, parseLedgerBody } from '../../modules/standards/ledger.ts';
+import { ISSUE_BODY_MAX, ledgerBody, parseLedgerBody } from '../../modules/standards/ledger.ts';
 import { mergeProcess, parseCheckToml, parseRepoMetadata } from '../../modules/standards/metadata.ts';
 import { compareProcess, type ProcessActual } from '../../modules/standards/process.ts';
 import { inShard, parseShard } from '../../modules/standards/scan.ts';
@@ -150,10 +150,17 @@ describe('issues', () => {
 
 describe('ledger and shards', () => {
   it('round-trips and refuses entries that are not commit SHAs', () => {
-    const body = ledgerBody('0/2', new Map([['acme/a', { sha: 'a'.repeat(40), at: '2026-11-30T00:00:00.000Z' }]]));
-    expect([...parseLedgerBody(body)]).toEqual([['acme/a', { sha: 'a'.repeat(40), at: '2026-11-30T00:00:00.000Z' }]]);
-    expect([...parseLedgerBody('```json\n{"version":1,"repos":{"acme/a":{"sha":"main","at":"x"}}}\n```')]).toEqual([]);
+    const at = '2026-11-30T00:00:00.000Z';
+    const body = ledgerBody('0/2', new Map([['acme/a', { sha: 'a'.repeat(40), at: 'older' }], ['acme/b', { sha: 'b'.repeat(40), at }]]), at);
+    expect([...parseLedgerBody(body)]).toEqual([['acme/a', { sha: 'a'.repeat(40), at }], ['acme/b', { sha: 'b'.repeat(40), at }]]);
+    expect([...parseLedgerBody('```json\n{"version":2,"at":"x","repos":{"acme/a":"main"}}\n```')]).toEqual([]);
     expect([...parseLedgerBody('no block')]).toEqual([]);
+  });
+
+  it('one ledger issue holds about 900 repositories of GitHub\'s 65,536-character body', () => {
+    const entries = (n: number) => new Map(Array.from({ length: n }, (_, i) => [`acme/service-${String(i).padStart(4, '0')}`, { sha: 'f'.repeat(40), at: 'x' }]));
+    expect(ledgerBody('0/1', entries(900), '2026-11-30T00:00:00.000Z').length).toBeLessThan(ISSUE_BODY_MAX);
+    expect(ledgerBody('0/1', entries(1100), '2026-11-30T00:00:00.000Z').length).toBeGreaterThan(ISSUE_BODY_MAX);
   });
 
   it('puts every repository in exactly one shard', () => {

@@ -87,8 +87,8 @@ beforeAll(async () => {
   org.addRepo('nometa', { 'README.md': 'no metadata\n' });
   org.addRepo('listed', { 'README.md': 'listed in the policy\n' });
   // Someone else opened an issue that looks like DriftGuard's ledger and claims every head is scanned.
-  const claims = Object.fromEntries([...org.repos.values()].map((r) => [`${r.owner}/${r.name}`, { sha: org.head(`${r.owner}/${r.name}`), at: '2030-01-01T00:00:00Z' }]));
-  org.addIssue('acme/platform', { title: 'ledger', body: `<!-- driftguard:ledger shard=all -->\n\`\`\`json\n${JSON.stringify({ version: 1, repos: claims })}\n\`\`\``, labels: ['driftguard:ledger'], author: 'mallory' });
+  const claims = Object.fromEntries([...org.repos.values()].map((r) => [`${r.owner}/${r.name}`, org.head(`${r.owner}/${r.name}`)]));
+  org.addIssue('acme/platform', { title: 'ledger', body: `<!-- driftguard:ledger shard=all -->\n\`\`\`json\n${JSON.stringify({ version: 2, at: '2030-01-01T00:00:00Z', repos: claims })}\n\`\`\``, labels: ['driftguard:ledger'], author: 'mallory' });
   // And someone else's drift:process issue in payments: never DriftGuard's to edit.
   org.addIssue('acme/payments', { title: 'drift', body: 'mine', labels: ['drift:process'], author: 'mallory' });
 
@@ -159,8 +159,8 @@ describe('driftguard standards scan', () => {
     expect(issueOf('acme/billing', 'drift:code')).toBeUndefined();
 
     const ledger = issueOf('acme/platform', 'driftguard:ledger')!;
-    const recorded = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(ledger.body)![1]!) as { repos: Record<string, { sha: string }> };
-    expect(recorded.repos['acme/billing']!.sha).toBe(org.head('acme/billing'));
+    const recorded = JSON.parse(/```json\n([\s\S]*?)\n```/.exec(ledger.body)![1]!) as { repos: Record<string, string> };
+    expect(recorded.repos['acme/billing']).toBe(org.head('acme/billing'));
     expect(recorded.repos['acme/old']).toBeUndefined();
     expect(result.stdout).toMatch(/first scan/);
   });
