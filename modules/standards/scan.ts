@@ -7,7 +7,7 @@ import { inertText } from '../../src/report/inert.ts';
 import { codeChanges } from './code.ts';
 import type { StandardFinding } from './findings.ts';
 import { createOrgGitHub, EtagCache, type OrgGitHub, type OrgRepo, type RepoIssue } from './github.ts';
-import { resourcesLeft, taggedResources } from './infra.ts';
+import { orphans, resourcesLeft, stateArns, taggedResources } from './infra.ts';
 import { issueBody, planIssue, type IssueOp } from './issues.ts';
 import { ISSUE_BODY_MAX, LEDGER_LABEL, ledgerBody, readLedger, shardKey, type LedgerState } from './ledger.ts';
 import { CHECK_TOML, METADATA_FILE, mergeProcess, parseCheckToml, parseRepoMetadata } from './metadata.ts';
@@ -110,12 +110,25 @@ async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo:
     if (!last) scan.domains.code = [{ domain: 'code', rule: 'code.first-scan', notice: true, message: `first scan: ${head.slice(0, 12)} recorded; changes to standard files are reported from the next scan` }];
     else scan.domains.code = await codeChanges(api, repo, last.sha, head, standard.code.files);
   }
-  if (wanted('infra') && status === 'deprecated' && standard.infra.deprecated_resources && config.infra.aws.regions.length > 0) {
+  const aws = config.infra.aws;
+  const deprecated = status === 'deprecated' && standard.infra.deprecated_resources;
+  const orphanCheck = status !== 'deprecated' && standard.infra.orphans && config.infra.terraform_state !== undefined;
+  if (wanted('infra') && aws.regions.length > 0 && (deprecated || orphanCheck)) {
     const project = metadata?.project ?? repo.name;
     const infra: StandardFinding[] = [];
-    for (const region of config.infra.aws.regions) {
-      const client = await ctx.deps.clouds.tagging({ region, ...(config.infra.aws.endpoint ? { endpoint: config.infra.aws.endpoint } : {}), ...(config.infra.aws.account ? { account: config.infra.aws.account } : {}) });
-      infra.push(...resourcesLeft(project, config.infra.tag_key, region, await taggedResources(client, config.infra.tag_key, project)));
+    let inState: Set<string> | undefined;
+    let stateFile = '';
+    if (orphanCheck) {
+      stateFile = config.infra.terraform_state!.replaceAll('{project}', project).replaceAll('{repo}', repo.name);
+      inState = await stateArns(resolve(ctx.deps.cwd, stateFile));
+      if (!inState) infra.push({ domain: 'infra', rule: 'infra.no-state', notice: true, message: `no Terraform state at ${stateFile}: orphans of ${project} not checked` });
+    }
+    if (deprecated || inState) {
+      for (const region of aws.regions) {
+        const client = await ctx.deps.clouds.tagging({ region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), ...(aws.account ? { account: aws.account } : {}) });
+        const tagged = await taggedResources(client, config.infra.tag_key, project);
+        infra.push(...(deprecated ? resourcesLeft(project, config.infra.tag_key, region, tagged) : orphans(project, config.infra.tag_key, region, stateFile, tagged, inState!)));
+      }
     }
     scan.domains.infra = infra;
   }

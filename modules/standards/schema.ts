@@ -29,7 +29,10 @@ export const TierStandard = z.strictObject({
     .strictObject({ files: z.array(z.string().min(1)).default([]).describe('Globs of the files that define standards; a change to one on the default branch is a finding.') })
     .prefault({}),
   infra: z
-    .strictObject({ deprecated_resources: z.boolean().default(true).describe('A deprecated project must have no cloud resource tagged with it left.') })
+    .strictObject({
+      deprecated_resources: z.boolean().default(true).describe('A deprecated project must have no cloud resource tagged with it left.'),
+      orphans: z.boolean().default(false).describe('An active or pre-release project\'s tagged resources must all be in its Terraform state (modules.standards.infra.terraform_state).'),
+    })
     .prefault({}),
 });
 export type TierStandard = z.infer<typeof TierStandard>;
@@ -46,6 +49,7 @@ export const StandardsConfig = z.object({
   infra: z
     .strictObject({
       tag_key: z.string().min(1).default('project').describe('The tag whose value names the project a cloud resource belongs to.'),
+      terraform_state: z.string().min(1).optional().describe('Path (from the policy\'s folder) of each project\'s Terraform state as JSON: `terraform state pull` or `terraform show -json` output; {project} and {repo} are replaced.'),
       aws: z
         .strictObject({
           regions: z.array(z.string().min(1)).default([]).describe('Regions searched with the Resource Groups Tagging API; none: the infra domain is off.'),

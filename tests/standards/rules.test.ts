@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DriftGuardError } from '../../src/errors.ts';
 import { parsePolicy } from '../../src/policy/load.ts';
@@ -8,6 +11,7 @@ import { ISSUE_BODY_MAX, ledgerBody, parseLedgerBody } from '../../modules/stand
 import { mergeProcess, parseCheckToml, parseRepoMetadata } from '../../modules/standards/metadata.ts';
 import { compareProcess, type ProcessActual } from '../../modules/standards/process.ts';
 import { inShard, parseShard } from '../../modules/standards/scan.ts';
+import { orphans, stateArns } from '../../modules/standards/infra.ts';
 import { ProcessStandard } from '../../modules/standards/schema.ts';
 import type { RepoIssue } from '../../modules/standards/github.ts';
 
@@ -169,5 +173,24 @@ describe('ledger and shards', () => {
     expect(shards.flat().sort()).toEqual([...names].sort());
     expect(shards.every((s) => s.length > 40)).toBe(true);
     expect(() => parseShard('3/3')).toThrow(/0 <= i < n/);
+  });
+});
+
+describe('Terraform state for orphans', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-state-'));
+  it('reads ARNs from `terraform state pull` and from `terraform show -json`, and says when there is no file', async () => {
+    const pulled = join(dir, 'pulled.json');
+    writeFileSync(pulled, JSON.stringify({ version: 4, resources: [{ mode: 'managed', type: 'aws_s3_bucket', name: 'a', instances: [{ attributes: { id: 'a', arn: 'arn:aws:s3:::a' } }] }, { mode: 'data', type: 'aws_iam_policy_document', name: 'p', instances: [{ attributes: { json: '{}' } }] }] }));
+    const shown = join(dir, 'shown.json');
+    writeFileSync(shown, JSON.stringify({ values: { root_module: { resources: [{ values: { arn: 'arn:aws:ec2:us-east-1:1:instance/i-1' } }], child_modules: [{ resources: [{ values: { arn: 'arn:aws:s3:::b' } }] }] } } }));
+    expect([...(await stateArns(pulled))!]).toEqual(['arn:aws:s3:::a']);
+    expect([...(await stateArns(shown))!].sort()).toEqual(['arn:aws:ec2:us-east-1:1:instance/i-1', 'arn:aws:s3:::b']);
+    expect(await stateArns(join(dir, 'none.json'))).toBeUndefined();
+    writeFileSync(join(dir, 'bad.json'), 'not json');
+    await expect(stateArns(join(dir, 'bad.json'))).rejects.toThrow(/bad\.json is not JSON/);
+  });
+
+  it('an orphan is a tagged resource the state does not hold', () => {
+    expect(orphans('shop', 'project', 'eu-west-1', 'states/shop.json', ['arn:aws:s3:::a', 'arn:aws:s3:::b'], new Set(['arn:aws:s3:::a'])).map((f) => f.actual)).toEqual(['arn:aws:s3:::b']);
   });
 });

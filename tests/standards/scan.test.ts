@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,10 +36,11 @@ modules:
           required_workflows: [.github/workflows/ci.yml]
           required_labels: [security]
         code: { files: [check.toml, .eslintrc.json, ".github/workflows/**"] }
+        infra: { orphans: true }
       internal:
         process: { branch_protection: { required_reviews: 1 } }
         code: { files: [.eslintrc.json] }
-    infra: { aws: { regions: [us-east-1], endpoint: "${moto.url}" } }
+    infra: { terraform_state: "states/{project}.json", aws: { regions: [us-east-1], endpoint: "${moto.url}" } }
 `;
 
 function scan(extra: string[] = [], env: Record<string, string> = {}) {
@@ -62,6 +63,9 @@ beforeAll(async () => {
   org.owners.add('@alice');
   dir = mkdtempSync(join(tmpdir(), 'dg-standards-'));
   writeFileSync(join(dir, 'policy.yaml'), policy());
+  // payments' Terraform state (as `terraform show -json` writes it) manages one of its two buckets.
+  mkdirSync(join(dir, 'states'));
+  writeFileSync(join(dir, 'states', 'payments.json'), JSON.stringify({ format_version: '1.0', values: { root_module: { resources: [], child_modules: [{ address: 'module.store', resources: [{ address: 'module.store.aws_s3_bucket.ledger', type: 'aws_s3_bucket', values: { bucket: 'payments-ledger', arn: 'arn:aws:s3:::payments-ledger' } }] }] } } }));
 
   org.addRepo('platform', { 'README.md': 'runs the scans\n' });
   // Production, protection switched off, CODEOWNERS naming a team that does not exist.
@@ -97,6 +101,8 @@ beforeAll(async () => {
   await s3.send(new PutBucketTaggingCommand({ Bucket: 'legacy-assets', Tagging: { TagSet: [{ Key: 'project', Value: 'legacy' }] } }));
   await s3.send(new CreateBucketCommand({ Bucket: 'payments-data' }));
   await s3.send(new PutBucketTaggingCommand({ Bucket: 'payments-data', Tagging: { TagSet: [{ Key: 'project', Value: 'payments' }] } }));
+  await s3.send(new CreateBucketCommand({ Bucket: 'payments-ledger' }));
+  await s3.send(new PutBucketTaggingCommand({ Bucket: 'payments-ledger', Tagging: { TagSet: [{ Key: 'project', Value: 'payments' }] } }));
 }, 60_000);
 
 afterAll(async () => {
@@ -149,10 +155,15 @@ describe('driftguard standards scan', () => {
 
     expect(issueOf('acme/broken', 'drift:process')!.body).toMatch(/metadata\.invalid .*`repo\\?-metadata\.yaml:1:7`/);
     expect(issueOf('acme/broken', 'drift:process')!.body).toMatch(/tier\\: expected .*production.* or .*internal.* or .*prototype.*got .*gold/);
-    // The deprecated project's bucket is still there; the active project's bucket is not asked about.
+    // The deprecated project's bucket is still there; the active project has a bucket its Terraform state does not manage.
     const legacy = issueOf('acme/legacy', 'drift:infra')!;
-    expect(legacy.body).toMatch(/arn:aws:s3:::legacy\\?-assets/);
-    expect(issueOf('acme/payments', 'drift:infra')).toBeUndefined();
+    expect(legacy.body).toMatch(/infra\.deprecated-resource .*`arn:aws:s3:::legacy-assets`/);
+    const orphan = issueOf('acme/payments', 'drift:infra')!;
+    expect(orphan.body).toMatch(/infra\.orphan .*`in the Terraform state states\/payments\.json` \| `arn:aws:s3:::payments-data`/);
+    expect(orphan.body).not.toMatch(/payments-ledger/);
+    // billing has no state file: said in a notice, no issue.
+    expect(result.stdout).toMatch(/no Terraform state at states\/billing\.json: orphans of billing not checked/);
+    expect(issueOf('acme/billing', 'drift:infra')).toBeUndefined();
     // Listed in the policy without metadata: scanned at the default tier (internal), which wants protection.
     expect(issueOf('acme/listed', 'drift:process')!.body).toMatch(/tier `internal`[\s\S]*branch protection/);
     for (const clean of ['acme/tools', 'acme/proto', 'acme/nometa', 'acme/old']) expect(issues(clean)).toEqual([]);
@@ -226,7 +237,8 @@ describe('driftguard standards audit', () => {
     const first = await runCli(['standards', 'audit', '--threshold', '1'], { cwd: dir, env });
     expect(first.stderr).toBe('');
     expect(first.stdout).toMatch(/acme\/billing: 2 \(process 1, code 1, infra 0\)/);
-    expect(first.stdout).not.toMatch(/acme\/payments/);
+    expect(first.stdout).toMatch(/acme\/payments: 2 \(process 1, code 0, infra 1\)/);
+    expect(first.stdout).not.toMatch(/acme\/legacy/);
     expect(first.code).toBe(1);
     const summary = issueOf('acme/platform', 'driftguard:audit')!;
     expect(summary.body).toMatch(/acme\/billing/);
@@ -235,6 +247,6 @@ describe('driftguard standards audit', () => {
     expect(writesTo('acme/platform', before)).toEqual([]);
     await runCli(['standards', 'audit', '--threshold', '0'], { cwd: dir, env });
     expect(writesTo('acme/platform', before).map((r) => `${r.method} ${r.path}`)).toEqual([`PATCH /repos/acme/platform/issues/${summary.number}`]);
-    expect(summary.body).toMatch(/acme\/payments/);
+    expect(summary.body).toMatch(/acme\/legacy/);
   });
 });
