@@ -231,7 +231,31 @@ describe('driftguard standards scan', () => {
   });
 });
 
+describe('driftguard standards: usage', () => {
+  it('refuses a bad domain, shard, repository or misplaced option with exit 2 and the usage, before any request', async () => {
+    const before = server.requests.length;
+    for (const args of [['scan', '--domain', 'docs'], ['scan', '--shard', '2/2'], ['scan', '--repo', 'nope'], ['audit', '--shard', '0/2'], ['scan', '--threshold', '3'], ['lint']]) {
+      const result = await runCli(['standards', ...args], { cwd: dir, env: { GITHUB_TOKEN: server.token, GITHUB_API_URL: server.url } });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(/--domain must be one of process, code, infra|--shard must be "i\/n"|--repo must be "owner\/name"|belong to "standards scan"|belongs to "standards audit"|usage: driftguard standards scan/);
+    }
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('documents every option in --help', async () => {
+    const result = await runCli(['standards', '--help']);
+    for (const option of ['--org ORG', '--repo OWNER/NAME', '--domain D', '--shard i/n', '--threshold N', '--dry-run']) expect(result.stdout).toContain(option);
+  });
+});
+
 describe('driftguard standards audit', () => {
+  it('in dry-run prints the summary write and sends none', async () => {
+    const before = server.requests.length;
+    const result = await runCli(['standards', 'audit', '--threshold', '1', '--dry-run'], { cwd: dir, env: { GITHUB_TOKEN: server.token, GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'acme/platform' } });
+    expect(result.stdout).toMatch(/would POST \/repos\/acme\/platform\/issues: open the summary issue \(dry run: nothing sent\)/);
+    expect(server.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
   it('lists repositories over the threshold in one summary issue, updated in place', async () => {
     const env = { GITHUB_TOKEN: server.token, GITHUB_API_URL: server.url, GITHUB_REPOSITORY: 'acme/platform' };
     const first = await runCli(['standards', 'audit', '--threshold', '1'], { cwd: dir, env });
