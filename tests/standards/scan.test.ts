@@ -222,6 +222,33 @@ describe('driftguard standards scan', () => {
     expect(issue.comments.length).toBe(1);
   });
 
+  it('a full rescan answered from the ETag cache finds exactly what a fresh read finds', async () => {
+    writeFileSync(join(dir, 'full.yaml'), policy().replace('    concurrency: 4\n', '    concurrency: 4\n    only_changed: false\n    etag_cache: full-etags.json\n'));
+    const run = async () => {
+      const out = json((await scan(['--policy', 'full.yaml', '--dry-run', '--format', 'json'])).stdout).steps[0]!.outcome;
+      return { out, findings: (out as unknown as { findings: unknown[] }).findings };
+    };
+    const fresh = await run();
+    const cached = await run();
+    expect(fresh.out.data.notModified).toBe(0);
+    expect(cached.out.data.notModified).toBeGreaterThan(cached.out.data.requests / 2);
+    expect(cached.findings).toEqual(fresh.findings);
+    expect(cached.out.actions).toEqual(fresh.out.actions);
+  });
+
+  it('a repository GitHub fails to answer is an error of the run (exit 3): the others are scanned, its ledger entry stays', async () => {
+    const recorded = () => (JSON.parse(/```json\n([\s\S]*?)\n```/.exec(issueOf('acme/platform', 'driftguard:ledger')!.body)![1]!) as { repos: Record<string, string> }).repos;
+    const before = recorded()['acme/tools'];
+    org.commit('acme/tools', { 'README.md': 'new\n' });
+    org.commit('acme/proto', { 'README.md': 'new\n' });
+    server.failures.push({ method: 'GET', path: /^\/repos\/acme\/tools\/rules\//, status: 500, times: 4, message: 'Server Error' });
+    const result = await scan();
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/acme\/tools/);
+    expect(recorded()['acme/tools']).toBe(before);
+    expect(recorded()['acme/proto']).toBe(org.head('acme/proto'));
+  });
+
   it('switching protection off again is found on a repository with new commits', async () => {
     org.repo('acme/billing').protection = undefined;
     org.repo('acme/billing').rules = [];
