@@ -33,7 +33,7 @@ export function parseRepoMetadata(text: string): { metadata?: RepoMetadata; prob
       const path = unknownKey ? [...iss.path, (iss as { keys: string[] }).keys[0]!] : iss.path;
       const at = locate(doc, counter, path as Array<string | number>, unknownKey ? 'key' : 'value');
       const where = path.length ? `${path.join('.')}: ` : '';
-      return { file: METADATA_FILE, line: at.line, col: at.col, message: unknownKey ? `${where}unknown key (keys are tier, status, team, project)` : `${where}${iss.message}` };
+      return { file: METADATA_FILE, line: at.line, col: at.col, message: unknownKey ? `${where}unknown key (keys are tier, status, team)` : `${where}${iss.message}` };
     }),
   };
 }

@@ -114,7 +114,7 @@ async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo:
   const deprecated = status === 'deprecated' && standard.infra.deprecated_resources;
   const orphanCheck = status !== 'deprecated' && standard.infra.orphans && config.infra.terraform_state !== undefined;
   if (wanted('infra') && aws.regions.length > 0 && (deprecated || orphanCheck)) {
-    const project = metadata?.project ?? repo.name;
+    const project = repo.name;
     const infra: StandardFinding[] = [];
     let inState: Set<string> | undefined;
     let stateFile = '';

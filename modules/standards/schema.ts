@@ -48,8 +48,8 @@ export const StandardsConfig = z.object({
     .prefault({}),
   infra: z
     .strictObject({
-      tag_key: z.string().min(1).default('project').describe('The tag whose value names the project a cloud resource belongs to.'),
-      terraform_state: z.string().min(1).optional().describe('Path (from the policy\'s folder) of each project\'s Terraform state as JSON: `terraform state pull` or `terraform show -json` output; {project} and {repo} are replaced.'),
+      tag_key: z.string().min(1).default('project').describe('The tag whose value names the project (the repository name) a cloud resource belongs to.'),
+      terraform_state: z.string().min(1).optional().describe('Path (from the policy\'s folder) of each project\'s Terraform state as JSON: `terraform state pull` or `terraform show -json` output; {project} and {repo} are replaced by the repository name.'),
       aws: z
         .strictObject({
           regions: z.array(z.string().min(1)).default([]).describe('Regions searched with the Resource Groups Tagging API; none: the infra domain is off.'),
@@ -70,11 +70,14 @@ export const StandardsConfig = z.object({
 });
 export type StandardsConfig = z.infer<typeof StandardsConfig>;
 
-/** repo-metadata.yaml at a repository's root. */
+/**
+ * repo-metadata.yaml at a repository's root. The project a cloud resource's tag names is the
+ * repository's own name: a repository cannot claim another project's resources (or a path of the
+ * runner's choosing) through its metadata.
+ */
 export const RepoMetadata = z.strictObject({
   tier: z.enum(TIERS),
   status: z.enum(['active', 'pre-release', 'deprecated']),
   team: z.string().min(1).optional(),
-  project: z.string().min(1).optional(),
 });
 export type RepoMetadata = z.infer<typeof RepoMetadata>;

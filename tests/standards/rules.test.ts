@@ -46,9 +46,11 @@ describe('repo-metadata.yaml', () => {
     expect(parseRepoMetadata('tier: production\nstatus: deprecated\nteam: core\n')).toEqual({ metadata: { tier: 'production', status: 'deprecated', team: 'core' }, problems: [] });
   });
   it('gives every problem a line and column, never throws', () => {
+    // project is not a key: the project is the repository's name, never one it claims.
+    expect(parseRepoMetadata('tier: production\nstatus: active\nproject: payments\n').problems.map((p) => p.message)).toEqual(['project: unknown key (keys are tier, status, team)']);
     expect(parseRepoMetadata('tier: production\nstatus: retired\ncolour: red\n').problems).toEqual([
       { file: 'repo-metadata.yaml', line: 2, col: 9, message: 'status: expected "active" or "pre-release" or "deprecated", got "retired"' },
-      { file: 'repo-metadata.yaml', line: 3, col: 1, message: 'colour: unknown key (keys are tier, status, team, project)' },
+      { file: 'repo-metadata.yaml', line: 3, col: 1, message: 'colour: unknown key (keys are tier, status, team)' },
     ]);
     expect(parseRepoMetadata('tier: [production\n').problems[0]).toMatchObject({ file: 'repo-metadata.yaml', line: 2 });
     expect(parseRepoMetadata('').problems.map((p) => p.message)).toEqual(['tier: is required (expected "production" or "internal" or "prototype")', 'status: is required (expected "active" or "pre-release" or "deprecated")']);
