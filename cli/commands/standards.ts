@@ -59,6 +59,7 @@ export default async function standardsCommand(args: ParsedArgs): Promise<number
     return result.over.length > 0 ? ExitCode.blocked : ExitCode.pass;
   }
 
+  if (!org && !config.org && !repo && config.repositories.length === 0) throw new DriftGuardError('usage', 'nothing to scan: pass --org ORG or --repo OWNER/NAME, or set modules.standards.org or modules.standards.repositories in the policy');
   event.inputs = { ...event.inputs, ...(org ? { org } : {}), ...(repo ? { repo } : {}), ...(domain ? { domain } : {}), ...(shard ? { shard } : {}) };
   // The standards step alone, whatever else the policy's schedule runs.
   const policy = { ...loaded.policy, workflows: { ...loaded.policy.workflows, schedule: ['standards'] } };

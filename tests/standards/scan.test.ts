@@ -267,6 +267,9 @@ describe('driftguard standards: usage', () => {
       expect(result.stderr).toMatch(/--domain must be one of process, code, infra|--shard must be "i\/n"|--repo must be "owner\/name"|belong to "standards scan"|belongs to "standards audit"|usage: driftguard standards scan/);
     }
     expect(server.requests.length).toBe(before);
+    writeFileSync(join(dir, 'empty.yaml'), 'version: 1\n');
+    const empty = await runCli(['standards', 'scan', '--policy', 'empty.yaml'], { cwd: dir, env: { GITHUB_TOKEN: server.token, GITHUB_API_URL: server.url } });
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining('nothing to scan: pass --org ORG or --repo OWNER/NAME')]);
   });
 
   it('documents every option in --help', async () => {
