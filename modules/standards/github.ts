@@ -10,7 +10,12 @@ interface CachedAnswer {
   etag: string;
   headers: Record<string, string>;
   body: string;
+  /** When a request last used it (ms since the epoch): entries unused for `maxIdleMs` are dropped on save. */
+  used: number;
 }
+
+/** Cached answers unused this long are dropped: contents are read at commit SHAs, so old ones pile up. */
+export const ETAG_MAX_IDLE_MS = 14 * 24 * 3_600_000;
 
 /** A made-up Response keeps the URL asked for: Octokit reads `response.url` (pagination of comparisons). */
 const withUrl = (response: Response, url: string) => Object.defineProperty(response, 'url', { value: url });
@@ -30,21 +35,32 @@ export class EtagCache {
   /** Requests sent, answers 304 (served from the cache), and by API path pattern. */
   readonly stats = { requests: 0, notModified: 0 };
 
-  constructor(readonly file?: string) {}
+  constructor(
+    readonly file?: string,
+    private readonly now: () => number = Date.now,
+    private readonly maxIdleMs = ETAG_MAX_IDLE_MS,
+  ) {}
 
   /** Reads the cache file; a missing or unreadable file is an empty cache (a first run). */
   async load(): Promise<void> {
     if (!this.file) return;
     try {
       const data = JSON.parse(await readFile(this.file, 'utf8')) as { version?: number; entries?: Record<string, CachedAnswer> };
-      if (data.version === 1 && data.entries) this.entries = new Map(Object.entries(data.entries));
+      if (data.version === 1 && data.entries) this.entries = new Map(Object.entries(data.entries).filter(([, e]) => typeof e?.etag === 'string' && typeof e.body === 'string' && typeof e.used === 'number'));
     } catch {
       this.entries = new Map();
     }
   }
 
-  /** Writes the cache file atomically when something changed. */
+  /** Writes the cache file atomically when something changed, without entries idle past `maxIdleMs`. */
   async save(): Promise<void> {
+    const oldest = this.now() - this.maxIdleMs;
+    for (const [key, entry] of this.entries) {
+      if (entry.used < oldest) {
+        this.entries.delete(key);
+        this.changed = true;
+      }
+    }
     if (!this.file || !this.changed) return;
     await mkdir(dirname(this.file), { recursive: true });
     const temp = `${this.file}.${process.pid}.tmp`;
@@ -71,6 +87,8 @@ export class EtagCache {
       if (method !== 'GET') return response;
       if (response.status === 304 && cached) {
         this.stats.notModified++;
+        cached.used = this.now();
+        this.changed = true;
         return withUrl(new Response(cached.body, { status: 200, headers: cached.headers }), url);
       }
       const etag = response.headers.get('etag');
@@ -81,7 +99,7 @@ export class EtagCache {
           const value = response.headers.get(name);
           if (value !== null) kept[name] = value;
         }
-        this.entries.set(key, { etag, headers: kept, body });
+        this.entries.set(key, { etag, headers: kept, body, used: this.now() });
         this.changed = true;
         return withUrl(new Response(body, { status: 200, headers: response.headers }), url);
       }

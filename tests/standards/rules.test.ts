@@ -12,6 +12,9 @@ import { mergeProcess, parseCheckToml, parseRepoMetadata } from '../../modules/s
 import { compareProcess, type ProcessActual } from '../../modules/standards/process.ts';
 import { inShard, parseShard } from '../../modules/standards/scan.ts';
 import { orphans, stateArns } from '../../modules/standards/infra.ts';
+import { EtagCache } from '../../modules/standards/github.ts';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { ProcessStandard } from '../../modules/standards/schema.ts';
 import type { RepoIssue } from '../../modules/standards/github.ts';
 
@@ -194,5 +197,41 @@ describe('Terraform state for orphans', () => {
 
   it('an orphan is a tagged resource the state does not hold', () => {
     expect(orphans('shop', 'project', 'eu-west-1', 'states/shop.json', ['arn:aws:s3:::a', 'arn:aws:s3:::b'], new Set(['arn:aws:s3:::a'])).map((f) => f.actual)).toEqual(['arn:aws:s3:::b']);
+  });
+});
+
+describe('ETag cache', () => {
+  it('revalidates with If-None-Match, answers a 304 from the cache, and drops entries idle past the limit', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers['if-none-match'] as string | undefined);
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"' });
+        return res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', link: '<http://x/?page=2>; rel="next"' });
+      res.end(JSON.stringify({ n: req.url }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'dg-etag-')), 'etags.json');
+    let clock = 1_000_000;
+    const cache = new EtagCache(file, () => clock, 1000);
+    const get = cache.wrap(fetch);
+    const first = await get(`${url}/a`, { headers: { accept: 'application/json' } });
+    const again = await get(`${url}/a`, { headers: { accept: 'application/json' } });
+    expect([first.status, again.status, again.url, again.headers.get('link')]).toEqual([200, 200, `${url}/a`, '<http://x/?page=2>; rel="next"']);
+    expect(await again.json()).toEqual({ n: '/a' });
+    expect(seen).toEqual([undefined, '"v1"']);
+    expect(cache.stats).toEqual({ requests: 2, notModified: 1 });
+    await get(`${url}/b`);
+    await cache.save();
+    const reloaded = new EtagCache(file, () => clock, 1000);
+    await reloaded.load();
+    expect(reloaded.size).toBe(2);
+    clock += 2000;
+    await reloaded.save();
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries)).toEqual([]);
+    server.close();
   });
 });
