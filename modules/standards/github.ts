@@ -32,7 +32,7 @@ const KEPT_HEADERS = ['content-type', 'link', 'etag'];
 export class EtagCache {
   private entries = new Map<string, CachedAnswer>();
   private changed = false;
-  /** Requests sent, answers 304 (served from the cache), and by API path pattern. */
+  /** Requests sent (retries included), and answers 304 served from the cache. */
   readonly stats = { requests: 0, notModified: 0 };
 
   constructor(
