@@ -1,6 +1,6 @@
 // DriftGuard benchmarks. Every figure is a ratio against a baseline measured in the same run on
 // the same machine, so results compare across machines.
-// Usage: npm run bench [-- --pr-mb N] [--runs N] [--only cold|danger|pr|janitor|report[,...]]
+// Usage: npm run bench [-- --pr-mb N] [--runs N] [--only cold|danger|pr|janitor|report|standards[,...]]
 //   --pr-mb N   size of the large pull request of section 2, in MiB (default 200; 20 for a quick run)
 //   --runs N    samples per median in section 1 (default 15)
 //   --only ...  run only the named sections (janitor-a: the janitor's (a) alone)
@@ -20,7 +20,7 @@ const prMb = Number(option('--pr-mb', process.env.BENCH_PR_MB ?? 200));
 const runs = Number(option('--runs', process.env.BENCH_RUNS ?? 15));
 const only = option('--only', undefined)?.split(',');
 const wanted = (section) => !only || only.includes(section);
-if (!(prMb > 0) || !(runs > 0)) throw new Error('usage: node bench/run.mjs [--pr-mb N] [--runs N] [--only cold,danger,pr,janitor,janitor-a,report]');
+if (!(prMb > 0) || !(runs > 0)) throw new Error('usage: node bench/run.mjs [--pr-mb N] [--runs N] [--only cold,danger,pr,janitor,janitor-a,report,standards]');
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'driftguard.js');
 const work = mkdtempSync(join(tmpdir(), 'dg-bench-'));
@@ -195,4 +195,22 @@ if (wanted('report')) {
   const rssMb = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 : NaN;
   line(`report: ${count} audit artifacts (${(bytes / 1024 / 1024).toFixed(0)} MB, plus 50 junk files skipped) -> one HTML file of ${(statSync(out).size / 1024).toFixed(0)} KiB:`);
   line(`  driftguard report ${(ms / 1000).toFixed(2)} s (median of 3) = ${(ms / count).toFixed(3)} ms per artifact; read + JSON.parse floor ${(floor / 1000).toFixed(2)} s; report / floor = ${(ms / floor).toFixed(2)}x; peak RSS ${timeBin ? `${rssMb.toFixed(0)} MB` : 'not measured'}`);
+
+if (wanted('standards')) {
+  // 4. `driftguard standards scan` over an organisation of 1,000 repositories on the loopback GitHub
+  // server (bench/standards-entry.ts): requests per repository and wall time of a first scan, of a
+  // second scan with nothing changed, and of a full rescan with the warm ETag cache.
+  const entry = join(root, 'bench', '.out', 'standards.mjs');
+  await build({ entryPoints: [join(root, 'bench', 'standards-entry.ts')], outfile: entry, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error', packages: 'external',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  const r = spawnSync(process.execPath, [entry], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error('standards bench failed');
+  const sb = JSON.parse(r.stdout.toString());
+  const live = sb.repos - sb.archived;
+  const row = (name, x) => `  ${name}: ${(x.ms / 1000).toFixed(1)} s, ${x.requests} requests = ${(x.requests / live).toFixed(2)} per repository (${x.writes} writes, ${x.notModified} answered 304 from the ETag cache); ${x.scanned} scanned, ${x.unchanged} unchanged, ${x.outOfScope} out of scope`;
+  line(`standards scan of an organisation of ${sb.repos} repositories (${sb.archived} archived, never read) on the loopback GitHub server:`);
+  line(row('first scan (no ledger, no cache)', sb.first));
+  line(row('second scan, nothing changed (only_changed)', sb.second));
+  line(row('full rescan after 5% changed (only_changed: false, warm ETag cache)', sb.full));
+  line(`  second scan / first scan requests = ${(sb.second.requests / sb.first.requests).toFixed(2)}x; 304 share of the full rescan = ${(sb.full.notModified / sb.full.requests * 100).toFixed(0)}%`);
 }

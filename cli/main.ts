@@ -117,6 +117,21 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: true,
     load: () => import('./commands/drift.ts'),
   },
+  standards: {
+    summary: 'standards scan: check an organisation\'s repositories against the tiered standards; standards audit: list repositories with too many open drift issues',
+    usage: 'driftguard standards scan [--org ORG] [--repo OWNER/NAME] [--domain process|code|infra] [--dry-run] [--shard i/n] [--policy FILE] [--format text|json|markdown] | driftguard standards audit [--org ORG] [--threshold N] [--dry-run]',
+    options: { ...common, org: { type: 'string' }, repo: { type: 'string' }, domain: { type: 'string' }, 'dry-run': { type: 'boolean' }, shard: { type: 'string' }, threshold: { type: 'string' }, format: { type: 'string', short: 'f' } },
+    positionals: true,
+    optionHelp: {
+      org: ['ORG', 'the organisation whose repositories are scanned or audited (default: modules.standards.org)'],
+      repo: ['OWNER/NAME', 'scan: only this repository'],
+      domain: ['D', 'scan: only this domain: process, code or infra'],
+      shard: ['i/n', 'scan: only the i-th share of n of the repositories (by a hash of the name), for a matrix of jobs'],
+      threshold: ['N', 'audit: list repositories with more than N open drift issues (default: modules.standards.audit.threshold)'],
+      'dry-run': ['', 'print the issue writes, send none'],
+    },
+    load: () => import('./commands/standards.ts'),
+  },
   init: {
     summary: 'Write a commented policy.yaml fitted to this repository, and the workflow files, pinned to this release',
     usage: 'driftguard init [--workflows pr,janitor,drift] [--dir DIR] [--dry-run] [--force]',

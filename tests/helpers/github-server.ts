@@ -9,6 +9,8 @@ export interface Recorded {
   query: URLSearchParams;
   body: any;
   authorization: string | undefined;
+  /** Every request header (If-None-Match, Accept, ...). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 interface Comment {
@@ -97,6 +99,8 @@ export class GitHubServer {
   /** Actions: workflow runs, and the artifacts they uploaded (zip archives, served through a redirect). */
   readonly workflowRuns = new Map<number, WorkflowRun>();
   readonly artifacts: Array<{ id: number; run_id: number; name: string; zip: Buffer; expired?: boolean; size_in_bytes?: number }> = [];
+  /** More API routes (an organisation's repositories, search), tried after authentication and `failures`, before the built-in ones; each returns true when it answered. */
+  readonly routes: Array<(r: Recorded, send: (status: number, data: unknown, headers?: Record<string, string>) => void, url: URL, sendRaw: (status: number, text: string, headers: Record<string, string>) => void) => boolean> = [];
   /** Routes of the host program (a demo's control endpoint), tried before the API. */
   extraRoute?: (r: Recorded, send: (status: number, data: unknown) => void) => boolean;
   token = 'ghs_test_token_1234567890abcdef';
@@ -161,7 +165,7 @@ export class GitHubServer {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const body = raw ? JSON.parse(raw) : undefined;
-        const record: Recorded = { method: req.method ?? '', path: url.pathname, accept: req.headers.accept, query: url.searchParams, body, authorization: req.headers.authorization };
+        const record: Recorded = { method: req.method ?? '', path: url.pathname, accept: req.headers.accept, query: url.searchParams, body, authorization: req.headers.authorization, headers: req.headers };
         this.requests.push(record);
         const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -189,6 +193,11 @@ export class GitHubServer {
           res.end(text);
         };
         try {
+          const sendRaw = (status: number, text: string, headers: Record<string, string>) => {
+            res.writeHead(status, headers);
+            res.end(text);
+          };
+          for (const extra of this.routes) if (extra(record, send, url, sendRaw)) return;
           this.route(record, send, url, sendText);
         } catch (err) {
           send(500, { message: String(err) });

@@ -15,7 +15,7 @@ const dir = '.github/workflows';
 const workflows = Object.fromEntries(readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => [f, parse(readFileSync(join(dir, f), 'utf8')) as Workflow]));
 const READ_ONLY = new Set(['read', 'none']);
 /** The workflows a team copies into its own repositories: DriftGuard there is the released Action. */
-const COPIED = ['driftguard-main.yml', 'driftguard-publish.yml', 'janitor-cron.yml', 'drift.yml'];
+const COPIED = ['driftguard-main.yml', 'driftguard-publish.yml', 'janitor-cron.yml', 'drift.yml', 'standards.yml'];
 const RELEASED_ACTION = /^driftguard\/driftguard@(v\d+|[0-9a-f]{40})$/;
 /** Triggers whose default checkout, or whose subject, is a pull request's code. */
 const PR_TRIGGERS = ['pull_request', 'pull_request_target', 'workflow_run'];
@@ -266,5 +266,33 @@ describe('drift.yml', () => {
   it('fans out over regions with OIDC and may only write issues', () => {
     expect(job.permissions).toEqual({ contents: 'read', issues: 'write', 'id-token': 'write' });
     expect((job.strategy?.matrix as { region: string[] }).region.length).toBeGreaterThan(1);
+  });
+});
+
+describe('standards.yml', () => {
+  const wf = workflows['standards.yml']!;
+  const job = wf.jobs.scan!;
+  const dg = job.steps.find((s) => s.uses && RELEASED_ACTION.test(s.uses))!;
+
+  it('runs daily and on demand, one shard of the organisation per job, never overlapping', () => {
+    expect((wf.on.schedule as Array<{ cron: string }>).map((s) => s.cron)).toEqual([expect.stringMatching(/^\d+ \d+ \* \* \*$/)]);
+    expect(wf.on).toHaveProperty('workflow_dispatch');
+    expect(wf.concurrency?.['cancel-in-progress']).toBe(false);
+    const shards = (job.strategy?.matrix as { shard: string[] }).shard;
+    expect(shards).toEqual(shards.map((_, i) => `${i}/${shards.length}`));
+    expect(dg.with).toMatchObject({ event: 'schedule', shard: '${{ matrix.shard }}' });
+  });
+
+  it('is live on schedule, dry-run only when asked, and may only write issues (OIDC for the infra domain)', () => {
+    expect(evaluate(String(dg.with!['dry-run']).replace(/^\$\{\{\s*|\s*\}\}$/g, ''), { inputs: {} })).toBe('false');
+    expect(evaluate(String(dg.with!['dry-run']).replace(/^\$\{\{\s*|\s*\}\}$/g, ''), { inputs: { 'dry-run': true } })).toBe('true');
+    expect(job.permissions).toEqual({ contents: 'read', issues: 'write', 'id-token': 'write' });
+  });
+
+  it('keeps the ETag cache between runs with actions/cache and leaves it out of the uploaded artifact', () => {
+    const cache = job.steps.find((s) => s.uses?.startsWith('actions/cache@'))!;
+    expect(cache.with?.path).toBe('.artifacts/standards-etags.json');
+    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(String(upload.with?.path)).toContain('!.artifacts/standards-etags.json');
   });
 });
