@@ -22,7 +22,7 @@ const top = (lines: string[]) => ({ items: lines.slice(0, TOP_ITEMS), more: Math
 
 /**
  * The messages a decided run gives rise to, one per event that has something to say: drifted
- * stacks, a janitor summary, an override refused. Pure: the same run gives the same messages.
+ * stacks, a janitor summary, an override refused, standards findings by repository and domain. Pure: the same run gives the same messages.
  */
 export function messagesFor(result: RunResult, runUrl?: string): Message[] {
   const messages: Message[] = [];
@@ -53,6 +53,27 @@ export function messagesFor(result: RunResult, runUrl?: string): Message[] {
         summary: outcome.summary,
         facts: [...base, ['Deleted', String(count('deleted'))], [result.dryRun ? 'Would delete' : 'Planned', String(count('delete'))], ['Kept', String(count('keep'))], ['Failed', String(count('delete failed'))]],
         ...top(deletes.map((a) => `${a.kind} ${a.target}: ${a.status}${a.status === 'failed' && a.detail ? ` (${a.detail})` : ''}`)),
+        url: runUrl,
+      });
+    } else if (step.module === 'standards') {
+      // Findings by repository and domain; notices (a first scan, keys not checked) are not findings.
+      const byRepo = new Map<string, Map<string, number>>();
+      for (const f of outcome.findings) {
+        if (f.severity === 'notice' || !f.source || !f.title.includes(': ')) continue;
+        const repo = f.title.slice(0, f.title.indexOf(': '));
+        const domains = byRepo.get(repo) ?? new Map<string, number>();
+        domains.set(f.source, (domains.get(f.source) ?? 0) + 1);
+        byRepo.set(repo, domains);
+      }
+      if (byRepo.size === 0) continue;
+      const total = [...byRepo.values()].reduce((sum, d) => sum + [...d.values()].reduce((a, b) => a + b, 0), 0);
+      const scanned = Array.isArray(outcome.data?.repositories) ? outcome.data.repositories.length : undefined;
+      messages.push({
+        event: 'standards',
+        title: `Standards: findings in ${byRepo.size} repositor${byRepo.size > 1 ? 'ies' : 'y'}`,
+        summary: outcome.summary,
+        facts: [...base, ...(scanned !== undefined ? [['Repositories', String(scanned)] as [string, string]] : []), ['With findings', String(byRepo.size)], ['Findings', String(total)]],
+        ...top([...byRepo].map(([repo, domains]) => `${repo}: ${[...domains].map(([d, n]) => `${d} ${n}`).join(', ')}`)),
         url: runUrl,
       });
     } else if (step.module === 'override') {

@@ -1,6 +1,8 @@
 import { CreateBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
@@ -14,6 +16,8 @@ let server: GitHubServer;
 let org: GitHubOrg;
 let moto: MotoServer;
 let dir: string;
+/** What the chat webhook received (a loopback server standing in for a generic webhook). */
+let hook: { url: string; bodies: Array<{ driftguard: { event: string; title: string; facts: Array<[string, string]>; items: string[] } }>; close: () => Promise<void> };
 const BOT = 'github-actions[bot]';
 
 const META = (tier: string, status = 'active') => `tier: ${tier}\nstatus: ${status}\nteam: core\n`;
@@ -41,6 +45,9 @@ modules:
         process: { branch_protection: { required_reviews: 1 } }
         code: { files: [.eslintrc.json] }
     infra: { terraform_state: "states/{project}.json", aws: { regions: [us-east-1], endpoint: "${moto.url}" } }
+notifications:
+  enabled: true
+  targets: [{ kind: webhook, url_env: STANDARDS_HOOK, events: [standards] }]
 `;
 
 function scan(extra: string[] = [], env: Record<string, string> = {}) {
@@ -56,6 +63,17 @@ const writesTo = (repo: string, from: number) => server.requests.slice(from).fil
 const json = (stdout: string) => JSON.parse(stdout) as { steps: Array<{ outcome: { data: { repositories: Array<{ repository: string; outcome: string }>; requests: number; notModified: number }; actions: Array<{ kind: string; target: string; status: string; detail?: string }> } }> };
 
 beforeAll(async () => {
+  const bodies: typeof hook.bodies = [];
+  const chat = createServer((req, res) => {
+    let text = '';
+    req.on('data', (c: Buffer) => (text += c.toString()));
+    req.on('end', () => {
+      bodies.push(JSON.parse(text) as (typeof bodies)[number]);
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => chat.listen(0, '127.0.0.1', resolve));
+  hook = { url: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hook/secret-part`, bodies, close: () => new Promise((resolve) => chat.close(() => resolve())) };
   server = await new GitHubServer().start();
   moto = await new MotoServer().start();
   org = new GitHubOrg(server, 'acme');
@@ -106,6 +124,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await hook?.close();
   await server?.stop();
   await moto?.stop();
 });
@@ -130,9 +149,18 @@ describe('driftguard standards scan', () => {
 
   it('first scan: one issue per repository and domain with expected and actual, archived never read, the ledger recorded', async () => {
     const before = server.requests.length;
-    const result = await scan();
+    const result = await scan([], { STANDARDS_HOOK: hook.url });
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.code).toBe(1);
+    // One chat message: the repositories with findings and their domains; notices are not findings.
+    expect(hook.bodies).toHaveLength(1);
+    const message = hook.bodies[0]!.driftguard;
+    expect(message.event).toBe('standards');
+    expect(message.items).toContainEqual(expect.stringMatching(/^acme\/payments: process \d+, infra 1$/));
+    expect(message.items).toContainEqual(expect.stringMatching(/^acme\/legacy: infra 1$/));
+    expect(message.items.some((i) => i.startsWith('acme/tools'))).toBe(false);
+    expect(message.title).toBe(`Standards: findings in ${message.items.length} repositories`);
+    expect(`${result.stdout}${result.stderr}`).not.toContain('secret-part');
     // The ledger someone else opened is not read: every repository is scanned.
     expect(result.stdout).toMatch(/not opened by github-actions\[bot\]: ignored/);
     expect(server.requests.slice(before).some((r) => r.path.startsWith('/repos/acme/old'))).toBe(false);

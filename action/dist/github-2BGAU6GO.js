@@ -1,2 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a,b,c}from"./chunk-UMFCV2I3.js";import"./chunk-NPBPBK2I.js";import"./chunk-4B2AL5CV.js";import"./chunk-SGW4R6AH.js";import"./chunk-7HLLJCJR.js";import"./chunk-FAXUCEHH.js";import"./chunk-P7HK6X6R.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{a as ETAG_MAX_IDLE_MS,b as EtagCache,c as createOrgGitHub};
