@@ -249,7 +249,8 @@ export async function goScan(text: string): Promise<GrammarScan> {
 // ---------------------------------------------------------------------------------------------
 // Shell (tree-sitter-bash: sh, bash, and the common ground of zsh and ksh)
 
-const SH_TYPES = new Set(['variable_assignment', 'simple_expansion', 'expansion', 'for_statement', 'command', 'declaration_command', 'arithmetic_expansion', 'function_definition']);
+const SH_TYPES = new Set(['variable_assignment', 'simple_expansion', 'expansion', 'for_statement', 'command', 'declaration_command', 'arithmetic_expansion', 'function_definition', 'unary_expression']);
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `read` options that take a value. */
 const READ_VALUE_OPTIONS = /^-[a-zA-Z]*[adinNptu]$/;
 /** Declarations that make a name local when used inside a function. */
@@ -311,6 +312,12 @@ function shellEvents(root: Node, inFunction: boolean, functions: Map<string, She
         }
         return;
       }
+      case 'unary_expression': {
+        // `[[ -v X ]]` and `[ -v X ]` ask whether X is set: a read of X.
+        const operand = node.namedChildren.at(-1);
+        if (node.childForFieldName('operator')?.text === '-v' && operand?.type === 'word' && SHELL_NAME.test(operand.text)) read(operand, operand.text);
+        return;
+      }
       case 'for_statement': {
         const variable = node.childForFieldName('variable');
         if (variable) assign(variable.startIndex, variable.text, node);
@@ -331,6 +338,13 @@ function shellEvents(root: Node, inFunction: boolean, functions: Map<string, She
           if (arg && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg.text)) assign(arg.startIndex, arg.text, arg);
         };
         switch (name) {
+          case 'test': {
+            // `test -v X`, as `[ -v X ]`.
+            const at = words.findIndex((w) => w.text === '-v');
+            const operand = at >= 0 ? words[at + 1] : undefined;
+            if (operand && SHELL_NAME.test(operand.text)) read(operand, operand.text);
+            break;
+          }
           case 'read':
             // `read [-ers] [-a ARRAY] [-d D] [-n N] [-p P] ... NAME...`: -a names an array it assigns.
             for (let i = 0; i < args.length; i++) {
@@ -383,7 +397,8 @@ function shellEvents(root: Node, inFunction: boolean, functions: Map<string, She
  * called, in the order of the calls; a function no code of the file calls (a trap handler, a
  * sourced library's) runs after the file's top level. `X=1 cmd` sets X for that command only, so a
  * later `$X` is an input. Single quotes, quoted here-documents (`<<'EOF'`) and comments expand
- * nothing; `${!X}` is indirect. Names the shell itself sets (HOME, PATH, IFS, ...) are never inputs.
+ * nothing; `${!X}` is indirect. `[[ -v X ]]`, `[ -v X ]` and `test -v X` read X. Names the shell
+ * itself sets (HOME, PATH, IFS, ...) are never inputs.
  */
 export async function shellScan(text: string): Promise<GrammarScan> {
   return (

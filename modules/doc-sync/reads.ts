@@ -38,7 +38,7 @@ export function mayRead(language: Language, text: string): boolean {
     case 'go':
       return text.includes('Getenv') || text.includes('LookupEnv') || text.includes('ExpandEnv');
     case 'shell':
-      return text.includes('$');
+      return text.includes('$') || text.includes('-v');
     case 'compose':
       return text.includes('environment');
     case 'workflow':

@@ -96,6 +96,7 @@ const OTHER_POSITIVE: Array<[string, string, string, string[], Record<string, st
   ['shell a read inside a function defined before the assignment', 'run.sh', 'f() { echo "$S_IN_FN"; }\nf\n', ['S_IN_FN']],
   ['shell a function called before the assignment its read depends on', 'run.sh', 'abort() { printf "${S_RED}%s" "$1"; exit 1; }\n[ -n "$1" ] || abort "usage"\nreadonly S_RED="\\033[31m"\n', ['S_RED']],
   ['shell a function that only a trap or another file calls reads what the file never assigns', 'lib.bash', 'cleanup() { rm -rf "$S_LIB_TMP" "$S_WORK"; }\ntrap cleanup EXIT\nS_WORK=$(mktemp -d)\n', ['S_LIB_TMP']],
+  ['shell [[ -v X ]], [ -v X ] and test -v X ask whether X is set', 'run.sh', 'if [[ -v S_DEBUG ]]; then set -x; fi\n[ -v S_TRACE ] && echo\ntest -v S_VERBOSE || :\nS_MINE=1\n[[ -v S_MINE ]] && echo\n', ['S_DEBUG', 'S_TRACE', 'S_VERBOSE']],
   ['shell names users or CI set are inputs, as in JS', 'run.sh', 'echo "${XDG_CONFIG_HOME:-$HOME/.config}" "$CI" "$GITHUB_SHA"\n', ['CI', 'GITHUB_SHA', 'XDG_CONFIG_HOME']],
   ['Dockerfile ENV and ARG', 'Dockerfile', 'ARG D_ARG\nFROM x\nENV D_ENV=1 D_TWO=2\n', ['D_ARG', 'D_ENV', 'D_TWO']],
   ['compose environment map', 'compose.yaml', 'services:\n  a:\n    environment:\n      C_MAP: "1"\n', ['C_MAP']],
