@@ -195,9 +195,10 @@ if (wanted('report')) {
   const rssMb = timeBin ? Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024 : NaN;
   line(`report: ${count} audit artifacts (${(bytes / 1024 / 1024).toFixed(0)} MB, plus 50 junk files skipped) -> one HTML file of ${(statSync(out).size / 1024).toFixed(0)} KiB:`);
   line(`  driftguard report ${(ms / 1000).toFixed(2)} s (median of 3) = ${(ms / count).toFixed(3)} ms per artifact; read + JSON.parse floor ${(floor / 1000).toFixed(2)} s; report / floor = ${(ms / floor).toFixed(2)}x; peak RSS ${timeBin ? `${rssMb.toFixed(0)} MB` : 'not measured'}`);
+}
 
 if (wanted('standards')) {
-  // 4. `driftguard standards scan` over an organisation of 1,000 repositories on the loopback GitHub
+  // 5. `driftguard standards scan` over an organisation of 1,000 repositories on the loopback GitHub
   // server (bench/standards-entry.ts): requests per repository and wall time of a first scan, of a
   // second scan with nothing changed, and of a full rescan with the warm ETag cache.
   const entry = join(root, 'bench', '.out', 'standards.mjs');

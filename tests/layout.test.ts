@@ -49,3 +49,22 @@ describe('layout', () => {
     expect(files.filter((f) => f.startsWith('cli/commands/') && reaches(f, 'cli/main.ts'))).toEqual([]);
   });
 });
+
+describe('scripts outside the typed sources', () => {
+  it('every .mjs script of bench/, eval/ and scripts/ parses (node --check), so a benchmark or the eval never fails on syntax', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const scripts: string[] = [];
+    const walkScripts = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) {
+          if (entry !== 'node_modules' && entry !== '.out') walkScripts(path);
+        } else if (path.endsWith('.mjs')) scripts.push(relative(ROOT, path));
+      }
+    };
+    for (const dir of ['bench', 'eval', 'scripts']) walkScripts(join(ROOT, dir));
+    expect(scripts).toContain(join('bench', 'run.mjs'));
+    const broken = scripts.map((file) => ({ file, check: spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' }) })).filter((r) => r.check.status !== 0).map((r) => `${r.file}: ${r.check.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    expect(broken).toEqual([]);
+  });
+});
