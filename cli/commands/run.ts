@@ -11,7 +11,7 @@ import { eventForGitHub, intake, parseEventName, readPayload } from '../../src/i
 import { loadPolicyText, type LoadedPolicy } from '../../src/policy/load.ts';
 import { executeRun, type GitHubContext } from '../../src/run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
-import { cliDeps, loadPolicyFor, logSettings, parseFormat, policyPath } from './shared.ts';
+import { checkShardOption, cliDeps, loadPolicyFor, logSettings, parseFormat, policyPath } from './shared.ts';
 
 /**
  * On a pull request, the policy comes from the base commit, never from the head: a PR must not be
@@ -113,11 +113,7 @@ export default async function run(args: ParsedArgs): Promise<number> {
   }
 
   const shard = args.values.shard as string | undefined;
-  if (shard !== undefined && !/^\d+\/\d+$/.test(shard)) throw new DriftGuardError('usage', `--shard must be "i/n" (0 <= i < n), got "${shard}"`);
-  if (shard !== undefined) {
-    const [i, n] = shard.split('/').map(Number) as [number, number];
-    if (n < 1 || i >= n) throw new DriftGuardError('usage', `--shard must be "i/n" with 0 <= i < n, got "${shard}"`);
-  }
+  checkShardOption(shard);
   const provider = args.values.provider as string | undefined;
   if (provider !== undefined && !['aws', 'azure', 'gcp'].includes(provider)) throw new DriftGuardError('usage', `--provider must be aws, azure or gcp, got "${provider}"`);
   const scope = { shard, provider, region: args.values.region as string | undefined, environment: args.values.environment as string | undefined };

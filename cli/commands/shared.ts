@@ -5,6 +5,7 @@ import { DriftGuardError } from '../../src/errors.ts';
 import type { ParsedArgs } from '../args.ts';
 import { loadPolicy, type LoadedPolicy } from '../../src/policy/load.ts';
 import { FORMATS, type Format } from '../../src/report/format.ts';
+import { parseShard } from '../../src/shard.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 
 export const DEFAULT_POLICY = 'policy.yaml';
@@ -78,4 +79,13 @@ export function useColor(env: Readonly<Record<string, string | undefined>>, stdo
 export function cliDeps(args: ParsedArgs, level?: string): Deps {
   const settings = logSettings(args, process.env, level);
   return createDeps({ logLevel: settings.level, pretty: settings.pretty, style: { color: useColor(process.env), quiet: args.values.quiet === true } });
+}
+
+/** Checks a --shard value ("i/n", 0 <= i < n) before anything runs. @throws DriftGuardError('usage') naming the value */
+export function checkShardOption(value: string | undefined): void {
+  try {
+    parseShard(value);
+  } catch (err) {
+    throw new DriftGuardError('usage', (err as Error).message);
+  }
 }

@@ -5,7 +5,7 @@ import { executeRun, type GitHubContext } from '../../src/run.ts';
 import { REGISTRY } from '../../modules/registry.ts';
 import { DOMAINS, type StandardsConfig } from '../../modules/standards/schema.ts';
 import type { ParsedArgs } from '../args.ts';
-import { cliDeps, loadPolicyFor, parseFormat } from './shared.ts';
+import { checkShardOption, cliDeps, loadPolicyFor, parseFormat } from './shared.ts';
 
 const USAGE = 'usage: driftguard standards scan [--org ORG] [--repo OWNER/NAME] [--domain process|code|infra] [--dry-run] [--shard i/n]\n       driftguard standards audit [--org ORG] [--threshold N] [--dry-run]';
 
@@ -23,10 +23,7 @@ export default async function standardsCommand(args: ParsedArgs): Promise<number
   const domain = v.domain as string | undefined;
   if (domain !== undefined && !(DOMAINS as readonly string[]).includes(domain)) throw new DriftGuardError('usage', `--domain must be one of ${DOMAINS.join(', ')}, got "${domain}"`);
   const shard = v.shard as string | undefined;
-  if (shard !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(shard);
-    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new DriftGuardError('usage', `--shard must be "i/n" with 0 <= i < n, got "${shard}"`);
-  }
+  checkShardOption(shard);
   const format = parseFormat(v.format);
   const loaded = await loadPolicyFor(args, process.env);
   const deps = cliDeps(args, loaded.policy.log.level);

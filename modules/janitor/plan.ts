@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { keyInShard, parseShard, type Shard } from '../../src/shard.ts';
 import { describeError } from '../../src/errors.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
@@ -20,23 +20,8 @@ interface JanitorState {
   earlier: UnfinishedRun[];
 }
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** "i/n" with 0 <= i < n, as a GitHub Actions matrix counts. */
-export function parseShard(text: unknown): Shard | undefined {
-  if (text === undefined || text === null || text === '') return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(String(text));
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new Error(`--shard must be "i/n" with 0 <= i < n, got "${String(text)}"`);
-  return { index: Number(m[1]), count: Number(m[2]) };
-}
-
 export function inShard(resource: Resource, shard: Shard | undefined): boolean {
-  if (!shard) return true;
-  const hash = createHash('sha256').update(resourceKey(resource)).digest().readUInt32BE(0);
-  return hash % shard.count === shard.index;
+  return keyInShard(resourceKey(resource), shard);
 }
 
 const label = (r: Resource) => `${r.provider} ${r.type} ${r.name || r.id} (${r.account}${r.region && r.region !== '*' ? `/${r.region}` : ''})`;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GetResourcesCommand, type ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import type { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { withRetry } from '../../src/retry.ts';
 import type { StandardFinding } from './findings.ts';
 
@@ -8,6 +8,8 @@ import type { StandardFinding } from './findings.ts';
  * Tagging API (GetResources with TagFilters, paged by PaginationToken). Returns ARNs.
  */
 export async function taggedResources(client: ResourceGroupsTaggingAPIClient, tagKey: string, project: string): Promise<string[]> {
+  // Loaded here, not with the module: a scan without the infra domain never loads the AWS SDK.
+  const { GetResourcesCommand } = await import('@aws-sdk/client-resource-groups-tagging-api');
   const arns: string[] = [];
   let token: string | undefined;
   do {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
+import { keyInShard, parseShard, type Shard } from '../../src/shard.ts';
 import { describeError } from '../../src/errors.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
@@ -14,23 +14,11 @@ import { CHECK_TOML, METADATA_FILE, mergeProcess, parseCheckToml, parseRepoMetad
 import { compareProcess, readProcess } from './process.ts';
 import { DOMAINS, type Domain, type RepoMetadata, type StandardsConfig, type Tier } from './schema.ts';
 
-export interface Shard {
-  index: number;
-  count: number;
-}
-
-/** "i/n" with 0 <= i < n; undefined when not given. @throws Error naming the value */
-export function parseShard(text: unknown): Shard | undefined {
-  if (text === undefined || text === null || text === '') return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(String(text));
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new Error(`--shard must be "i/n" with 0 <= i < n, got "${String(text)}"`);
-  return { index: Number(m[1]), count: Number(m[2]) };
-}
+export { parseShard };
 
 /** A repository's shard from a hash of its full name (lower case): adding repositories moves no other. */
 export function inShard(fullName: string, shard: Shard | undefined): boolean {
-  if (!shard) return true;
-  return createHash('sha256').update(fullName.toLowerCase()).digest().readUInt32BE(0) % shard.count === shard.index;
+  return keyInShard(fullName.toLowerCase(), shard);
 }
 
 /** What the scan learnt about one repository. */
