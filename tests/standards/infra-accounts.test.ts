@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { IdentityServer } from '../helpers/clouds/identity.ts';
 import { MotoServer } from '../helpers/clouds/moto.ts';
+import { awsQueryError, FaultProxy, type ProxiedRequest } from '../helpers/fault-proxy.ts';
 import { GitHubOrg } from '../helpers/github-org.ts';
 import { GitHubServer } from '../helpers/github-server.ts';
 
@@ -24,6 +25,9 @@ let server: GitHubServer;
 let org: GitHubOrg;
 let moto: MotoServer;
 let identity: IdentityServer;
+/** In front of moto for the standards' own STS calls (GetCallerIdentity): counted, and failed on demand. */
+let proxy: FaultProxy;
+const isIdentity = (r: ProxiedRequest) => r.body.includes('Action=GetCallerIdentity');
 let dir: string;
 
 interface Outcome {
@@ -36,7 +40,7 @@ interface Outcome {
 }
 
 /** A policy with the given accounts (YAML flow items) and roles, written to its own file. */
-function policyFile(name: string, accounts: string[], options: { roles?: Record<string, string>; skip?: boolean } = {}): string {
+function policyFile(name: string, accounts: string[], options: { roles?: Record<string, string>; skip?: boolean; single?: string } = {}): string {
   const roles = options.roles ?? { [PROD]: role(PROD), [STAGE]: role(STAGE) };
   writeFileSync(
     join(dir, name),
@@ -58,9 +62,8 @@ modules:
       aws:
         regions: [us-east-1]
         endpoint: "${moto.url}"
-        sts: { endpoint: "${moto.url}" }
-        accounts:
-${accounts.map((a) => `          - ${a}\n`).join('')}`,
+        sts: { endpoint: "${proxy.url}" }
+${options.single ? `        account: "${options.single}"\n` : `        accounts:\n${accounts.map((a) => `          - ${a}\n`).join('')}`}`,
   );
   return name;
 }
@@ -101,6 +104,7 @@ beforeAll(async () => {
   server = await new GitHubServer().start();
   moto = await new MotoServer({ accountFromCredentials: true }).start();
   identity = await new IdentityServer().start();
+  proxy = await new FaultProxy(moto.url).start();
   org = new GitHubOrg(server, 'acme');
   dir = mkdtempSync(join(tmpdir(), 'dg-standards-accounts-'));
   mkdirSync(join(dir, 'states'));
@@ -117,13 +121,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await identity?.stop();
+  await proxy?.stop();
   await server?.stop();
   await moto?.stop();
 });
 
 describe('standards infra across AWS accounts', () => {
   it('a pre-release project is not searched in the production account: no finding, a notice naming the account skipped', async () => {
+    proxy.clear();
     const { code, outcome } = await scan(policyFile('skip.yaml', [`{ id: "${PROD}", production: true }`, `{ id: "${STAGE}" }`]));
+    // preview and legacy are both searched in STAGE, legacy in PROD too: one identity check per account.
+    expect(proxy.count(isIdentity)).toBe(2);
     expect(infraFindings(outcome, 'acme/preview')).toEqual([
       expect.objectContaining({ rule: 'infra.production-skipped', severity: 'notice', message: `status pre-release: production account ${PROD} not searched (tiers.internal.infra.pre_release_skips_production)` }),
     ]);
@@ -169,6 +177,27 @@ describe('standards infra across AWS accounts', () => {
     // preview (pre-release, production skipped) is searched in the unproven account too: incomplete as well.
     expect(outcome.data.repositories.find((r) => r.repository === 'acme/preview')!.incomplete).toEqual(['infra']);
     expect(outcome.summary).toContain(`2 incomplete (AWS account ${WRONG} not checked)`);
+  });
+
+  it('the older single account still works: one account, not production, proven like the others and named in findings', async () => {
+    proxy.clear();
+    const { code, outcome } = await scan(policyFile('single.yaml', [], { single: PROD }));
+    expect(code).toBe(1);
+    expect(proxy.count(isIdentity)).toBe(1);
+    expect(infraFindings(outcome, 'acme/legacy').map((f) => f.title)).toEqual([`acme/legacy: resources tagged project=legacy (${PROD} us-east-1)`]);
+    // Not marked production: the pre-release project is searched in it.
+    expect(infraFindings(outcome, 'acme/preview')).toEqual([expect.objectContaining({ rule: 'infra.orphan', title: `acme/preview: resources tagged project=preview (${PROD} us-east-1)` })]);
+  });
+
+  it('an account STS refuses to identify is not checked either: incomplete, the reason named', async () => {
+    proxy.clear();
+    proxy.inject({ match: isIdentity, status: 403, body: awsQueryError('AccessDenied', 'not authorized to perform sts:GetCallerIdentity'), times: 100 });
+    const { code, outcome } = await scan(policyFile('skip.yaml', [`{ id: "${PROD}", production: true }`, `{ id: "${STAGE}" }`]));
+    proxy.clear();
+    expect(code).toBe(3);
+    expect(outcome.findings.filter((f) => f.severity !== 'notice' && f.rule.startsWith('infra.'))).toEqual([]);
+    expect(infraFindings(outcome, 'acme/legacy').map((f) => f.message)).toEqual([PROD, STAGE].map((a) => `account ${a} not checked: STS GetCallerIdentity failed: AccessDenied: not authorized to perform sts:GetCallerIdentity`));
+    expect(outcome.data.accounts).toEqual(expect.arrayContaining([{ id: PROD, verified: false }, { id: STAGE, verified: false }]));
   });
 
   it('refuses a bad account id, a duplicate one, and account with accounts, each with policy.yaml:LINE:COL (exit 2)', async () => {
