@@ -30,7 +30,15 @@ export const standards = defineModule<StandardsConfig>({
         if (checks.indexOf(c) !== i) problems.push({ path: ['tiers', tier, 'process', 'branch_protection', 'required_status_checks', i], message: `status check "${c}" is listed twice` });
       });
     }
-    if (config.infra.aws.endpoint && config.infra.aws.regions.length === 0) problems.push({ path: ['infra', 'aws', 'regions'], message: 'an endpoint is set but no region: the infra domain needs at least one region' });
+    const aws = config.infra.aws;
+    if (aws.endpoint && aws.regions.length === 0 && aws.accounts.length === 0) problems.push({ path: ['infra', 'aws', 'regions'], message: 'an endpoint is set but no region: the infra domain needs at least one region' });
+    if (aws.account && aws.accounts.length > 0) problems.push({ path: ['infra', 'aws', 'account'], message: `set either account (one account, not production) or accounts, not both: move ${aws.account} into accounts as { id: "${aws.account}" }` });
+    const ids = new Set<string>();
+    aws.accounts.forEach((a, i) => {
+      if (ids.has(a.id)) problems.push({ path: ['infra', 'aws', 'accounts', i, 'id'], message: `account ${a.id} is listed twice` });
+      ids.add(a.id);
+      if (!a.regions && aws.regions.length === 0) problems.push({ path: ['infra', 'aws', 'accounts', i], message: `account ${a.id} has no region: set its regions or modules.standards.infra.aws.regions` });
+    });
     return problems;
   },
   async plan(ctx) {

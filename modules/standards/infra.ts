@@ -20,9 +20,12 @@ export async function taggedResources(client: ResourceGroupsTaggingAPIClient, ta
   return arns;
 }
 
-/** One finding per resource a deprecated project still has. */
-export function resourcesLeft(project: string, tagKey: string, region: string, arns: readonly string[]): StandardFinding[] {
-  return arns.map((arn) => ({ domain: 'infra', rule: 'infra.deprecated-resource', setting: `resources tagged ${tagKey}=${project} (${region})`, expected: 'none (status: deprecated)', actual: arn, message: `${arn} still exists although the project is deprecated` }));
+/**
+ * One finding per resource a deprecated project still has. `where` is the account and region
+ * searched ("111111111111 eu-west-1", or the region alone when no account is configured).
+ */
+export function resourcesLeft(project: string, tagKey: string, where: string, arns: readonly string[]): StandardFinding[] {
+  return arns.map((arn) => ({ domain: 'infra', rule: 'infra.deprecated-resource', setting: `resources tagged ${tagKey}=${project} (${where})`, expected: 'none (status: deprecated)', actual: arn, message: `${arn} still exists in ${where} although the project is deprecated` }));
 }
 
 /**
@@ -59,7 +62,7 @@ export async function stateArns(file: string): Promise<Set<string> | undefined> 
   return arns;
 }
 
-/** One finding per tagged resource its project's Terraform state does not hold. */
-export function orphans(project: string, tagKey: string, region: string, stateFile: string, tagged: readonly string[], inState: ReadonlySet<string>): StandardFinding[] {
-  return tagged.filter((arn) => !inState.has(arn)).map((arn) => ({ domain: 'infra', rule: 'infra.orphan', setting: `resources tagged ${tagKey}=${project} (${region})`, expected: `in the Terraform state ${stateFile}`, actual: arn, message: `${arn} is tagged with the project but not managed by its Terraform state` }));
+/** One finding per tagged resource its project's Terraform state does not hold; `where` as for `resourcesLeft`. */
+export function orphans(project: string, tagKey: string, where: string, stateFile: string, tagged: readonly string[], inState: ReadonlySet<string>): StandardFinding[] {
+  return tagged.filter((arn) => !inState.has(arn)).map((arn) => ({ domain: 'infra', rule: 'infra.orphan', setting: `resources tagged ${tagKey}=${project} (${where})`, expected: `in the Terraform state ${stateFile}`, actual: arn, message: `${arn} (${where}) is tagged with the project but not managed by its Terraform state` }));
 }

@@ -4,6 +4,7 @@ import { describeError } from '../../src/errors.ts';
 import { mapLimit } from '../../src/limit.ts';
 import type { Action, Decision, Finding, StepContext, StepOutcome } from '../../src/module.ts';
 import { inertText } from '../../src/report/inert.ts';
+import { AccountGate, accountsFor, infraAccounts } from './accounts.ts';
 import { codeChanges } from './code.ts';
 import type { StandardFinding } from './findings.ts';
 import { createOrgGitHub, EtagCache, type OrgGitHub, type OrgRepo, type RepoIssue } from './github.ts';
@@ -31,6 +32,8 @@ export interface RepoScan {
   status?: RepoMetadata['status'];
   /** Per domain scanned: its findings (notices included). A domain absent here was not checked. */
   domains: Partial<Record<Domain, StandardFinding[]>>;
+  /** Domains only partly checked (an AWS account not proven): their issues are left as they are. */
+  incomplete?: Domain[];
   issues: RepoIssue[];
 }
 
@@ -57,7 +60,7 @@ interface Planned {
 
 const STATE_KEY = 'standards';
 
-async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo: OrgRepo, listed: boolean, ledger: LedgerState | undefined, inputs: ScanInputs): Promise<RepoScan> {
+async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo: OrgRepo, listed: boolean, ledger: LedgerState | undefined, inputs: ScanInputs, gate: AccountGate): Promise<RepoScan> {
   const { config } = ctx;
   const scan: RepoScan = { repo, outcome: 'scanned', reason: '', domains: {}, issues: [] };
   const head = await api.branchHead(repo);
@@ -98,10 +101,11 @@ async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo:
     if (!last) scan.domains.code = [{ domain: 'code', rule: 'code.first-scan', notice: true, message: `first scan: ${head.slice(0, 12)} recorded; changes to standard files are reported from the next scan` }];
     else scan.domains.code = await codeChanges(api, repo, last.sha, head, standard.code.files);
   }
-  const aws = config.infra.aws;
+  const accounts = infraAccounts(config.infra.aws);
   const deprecated = status === 'deprecated' && standard.infra.deprecated_resources;
   const orphanCheck = status !== 'deprecated' && standard.infra.orphans && config.infra.terraform_state !== undefined;
-  if (wanted('infra') && aws.regions.length > 0 && (deprecated || orphanCheck)) {
+  let skippedNote = '';
+  if (wanted('infra') && accounts.length > 0 && (deprecated || orphanCheck)) {
     const project = repo.name;
     const infra: StandardFinding[] = [];
     let inState: Set<string> | undefined;
@@ -112,15 +116,29 @@ async function scanRepo(ctx: StepContext<StandardsConfig>, api: OrgGitHub, repo:
       if (!inState) infra.push({ domain: 'infra', rule: 'infra.no-state', notice: true, message: `no Terraform state at ${stateFile}: orphans of ${project} not checked` });
     }
     if (deprecated || inState) {
-      for (const region of aws.regions) {
-        const client = await ctx.deps.clouds.tagging({ region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), ...(aws.account ? { account: aws.account } : {}) });
-        const tagged = await taggedResources(client, config.infra.tag_key, project);
-        infra.push(...(deprecated ? resourcesLeft(project, config.infra.tag_key, region, tagged) : orphans(project, config.infra.tag_key, region, stateFile, tagged, inState!)));
+      const { search, skipped } = accountsFor(accounts, status, standard.infra.pre_release_skips_production);
+      if (skipped.length > 0) {
+        skippedNote = `; production account${skipped.length > 1 ? 's' : ''} ${skipped.map((a) => a.id).join(', ')} not searched (pre-release, tiers.${tier}.infra.pre_release_skips_production)`;
+        infra.push({ domain: 'infra', rule: 'infra.production-skipped', notice: true, message: `status pre-release: production account${skipped.length > 1 ? 's' : ''} ${skipped.map((a) => a.id).join(', ')} not searched (tiers.${tier}.infra.pre_release_skips_production)` });
+      }
+      for (const account of search) {
+        const check = await gate.verify(account);
+        if (!check.ok) {
+          infra.push({ domain: 'infra', rule: 'infra.account-not-checked', notice: true, message: check.reason });
+          scan.incomplete = ['infra'];
+          continue;
+        }
+        for (const region of account.regions) {
+          const client = await ctx.deps.clouds.tagging({ region, ...(account.endpoint ? { endpoint: account.endpoint } : {}), ...(account.id ? { account: account.id } : {}) });
+          const tagged = await taggedResources(client, config.infra.tag_key, project);
+          const where = account.id ? `${account.id} ${region}` : region;
+          infra.push(...(deprecated ? resourcesLeft(project, config.infra.tag_key, where, tagged) : orphans(project, config.infra.tag_key, where, stateFile, tagged, inState!)));
+        }
       }
     }
     scan.domains.infra = infra;
   }
-  scan.reason = `tier ${tier}, status ${status}`;
+  scan.reason = `tier ${tier}, status ${status}${skippedNote}`;
   return scan;
 }
 
@@ -173,9 +191,10 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
     findings.push({ rule: 'standards.no-ledger', title: 'ledger', message: 'no repository runs this scan (GITHUB_REPOSITORY unset): no ledger, so every repository is scanned as a first scan and code changes cannot be listed', severity: 'notice' });
   }
 
+  const gate = new AccountGate(deps.clouds, config.infra.aws.sts.endpoint);
   const scans = await mapLimit(repos, config.concurrency, async (repo): Promise<RepoScan> => {
     try {
-      const scan = await scanRepo(ctx, api, repo, listedNames.has(repo.fullName.toLowerCase()), ledger, inputs);
+      const scan = await scanRepo(ctx, api, repo, listedNames.has(repo.fullName.toLowerCase()), ledger, inputs, gate);
       if (Object.keys(scan.domains).length > 0) scan.issues = await api.openIssuesBy(repo, identity);
       return scan;
     } catch (err) {
@@ -206,6 +225,8 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
         });
       }
       if (!config.issues.enabled) continue;
+      // A partly checked domain says nothing about what was not checked: its issue stays as it is.
+      if (scan.incomplete?.includes(domain)) continue;
       const body = issueBody(scan.repo, domain, list, { runUrl, tier: scan.tier, head: scan.head ?? '' });
       ops.push(...planIssue(scan.repo, domain, list, scan.issues, { identity, closeResolved: config.issues.close_resolved, body, runUrl }));
     }
@@ -218,7 +239,8 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
     const at = ctx.now.toISOString();
     let moved = 0;
     for (const s of scans) {
-      if (s.outcome === 'error' || !s.head) continue;
+      // An incomplete repository is read again next run, even without new commits.
+      if (s.outcome === 'error' || s.incomplete?.length || !s.head) continue;
       if (entries.get(s.repo.fullName)?.sha !== s.head) moved++;
       entries.set(s.repo.fullName, { sha: s.head, at });
     }
@@ -237,9 +259,12 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
 
   const count = (o: RepoScan['outcome']) => scans.filter((s) => s.outcome === o).length;
   const errors = count('error');
-  const summary = `${scans.length} repositories${inputs.shard ? ` in shard ${shard}` : ''}${archived ? ` (${archived} archived skipped)` : ''}: ${count('scanned')} scanned, ${count('unchanged')} unchanged, ${count('out of scope')} out of scope${errors ? `, ${errors} could not be read` : ''}; ${failing} finding(s); ${cache.stats.requests} GitHub requests (${cache.stats.notModified} answered 304 from the ETag cache)`;
+  const incomplete = scans.filter((s) => s.incomplete?.length).length;
+  const accountChecks = await gate.results();
+  for (const a of accountChecks) if (!a.ok) findings.push({ rule: 'standards.account-not-checked', title: `AWS account ${a.id}`, message: `${a.reason}; the infra domain of ${incomplete} repositor${incomplete === 1 ? 'y' : 'ies'} is incomplete and their drift:infra issues are left as they are`, severity: 'error' });
+  const summary = `${scans.length} repositories${inputs.shard ? ` in shard ${shard}` : ''}${archived ? ` (${archived} archived skipped)` : ''}: ${count('scanned')} scanned, ${count('unchanged')} unchanged, ${count('out of scope')} out of scope${errors ? `, ${errors} could not be read` : ''}${incomplete ? `, ${incomplete} incomplete (AWS account${accountChecks.filter((a) => !a.ok).length > 1 ? 's' : ''} ${accountChecks.filter((a) => !a.ok).map((a) => a.id).join(', ')} not checked)` : ''}; ${failing} finding(s); ${cache.stats.requests} GitHub requests (${cache.stats.notModified} answered 304 from the ETag cache)`;
   return {
-    verdict: errors > 0 ? 'error' : failing > 0 ? 'fail' : 'pass',
+    verdict: errors > 0 || incomplete > 0 ? 'error' : failing > 0 ? 'fail' : 'pass',
     summary,
     findings,
     actions: ops.map((o): Action => ({ kind: o.kind, target: o.target, reason: o.reason, status: 'planned', detail: o.writes.map((w) => `${w.method} ${w.path}`).join('; ') })),
@@ -247,7 +272,8 @@ export async function planStandards(ctx: StepContext<StandardsConfig>): Promise<
     data: {
       requests: cache.stats.requests,
       notModified: cache.stats.notModified,
-      repositories: scans.map((s) => ({ repository: s.repo.fullName, outcome: s.outcome, tier: s.tier, status: s.status, head: s.head, findings: Object.fromEntries(Object.entries(s.domains).map(([d, l]) => [d, l!.length])) })),
+      repositories: scans.map((s) => ({ repository: s.repo.fullName, outcome: s.outcome, tier: s.tier, status: s.status, head: s.head, findings: Object.fromEntries(Object.entries(s.domains).map(([d, l]) => [d, l!.length])), ...(s.incomplete?.length ? { incomplete: s.incomplete } : {}) })),
+      accounts: accountChecks.map((a) => ({ id: a.id, verified: a.ok })),
     },
   };
 }

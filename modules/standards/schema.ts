@@ -32,10 +32,25 @@ export const TierStandard = z.strictObject({
     .strictObject({
       deprecated_resources: z.boolean().default(true).describe('A deprecated project must have no cloud resource tagged with it left.'),
       orphans: z.boolean().default(false).describe('An active or pre-release project\'s tagged resources must all be in its Terraform state (modules.standards.infra.terraform_state).'),
+      pre_release_skips_production: z
+        .boolean()
+        .default(true)
+        .describe('A `status: pre-release` project is not searched in the accounts marked `production: true` (modules.standards.infra.aws.accounts); a deprecated project is always searched in every account.'),
     })
     .prefault({}),
 });
 export type TierStandard = z.infer<typeof TierStandard>;
+
+const AccountId = z.string().regex(/^\d{12}$/, { error: (iss) => `expected a 12-digit AWS account id, got ${JSON.stringify(iss.input)}` });
+
+/** One AWS account of the infra domain. */
+export const AwsAccount = z.strictObject({
+  id: AccountId,
+  production: z.boolean().default(false).describe('The production account: skipped for pre-release projects when their tier says `pre_release_skips_production`.'),
+  regions: z.array(z.string().min(1)).min(1, { error: 'expected at least one region (leave regions out to use modules.standards.infra.aws.regions)' }).optional().describe('Regions searched in this account; default: modules.standards.infra.aws.regions.'),
+  endpoint: z.url().optional().describe('This account\'s Resource Groups Tagging API endpoint; default: modules.standards.infra.aws.endpoint.'),
+});
+export type AwsAccount = z.infer<typeof AwsAccount>;
 
 export const StandardsConfig = z.object({
   org: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/).optional().describe('The GitHub organisation to scan (--org overrides it).'),
@@ -53,8 +68,10 @@ export const StandardsConfig = z.object({
       aws: z
         .strictObject({
           regions: z.array(z.string().min(1)).default([]).describe('Regions searched with the Resource Groups Tagging API; none: the infra domain is off.'),
-          account: z.string().regex(/^\d{12}$/).optional(),
+          account: AccountId.optional().describe('One account, not production (the older form of `accounts`; not both).'),
           endpoint: z.url().optional().describe('A Resource Groups Tagging API endpoint (tests, partitions).'),
+          accounts: z.array(AwsAccount).default([]).describe('The accounts searched, each with its own credentials (auth.aws.roles[id]) and proven with STS GetCallerIdentity before its answers are used; none: the credentials at hand, unverified.'),
+          sts: z.strictObject({ endpoint: z.url().optional().describe('The STS endpoint GetCallerIdentity asks (tests, partitions).') }).prefault({}),
         })
         .prefault({}),
     })

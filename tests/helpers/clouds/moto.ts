@@ -25,9 +25,16 @@ export class MotoServer {
   url = '';
   private child: ChildProcess | undefined;
 
+  /**
+   * `accountFromCredentials`: each request is served in the account of its credentials (a session
+   * from STS AssumeRole or AssumeRoleWithWebIdentity acts in its role's account; plain keys in
+   * `account`), as moto does when MOTO_ACCOUNT_ID is unset. Otherwise every request is in `account`.
+   */
+  constructor(private readonly options: { accountFromCredentials?: boolean } = {}) {}
+
   async start(): Promise<this> {
     const port = await freePort();
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MOTO_ACCOUNT_ID: this.account } });
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: this.env() });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -41,6 +48,13 @@ export class MotoServer {
       await new Promise((r) => setTimeout(r, 100));
     }
     return this;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    if (this.options.accountFromCredentials) delete env.MOTO_ACCOUNT_ID;
+    else env.MOTO_ACCOUNT_ID = this.account;
+    return env;
   }
 
   async reset(): Promise<void> {
