@@ -4,4 +4,22 @@ import module from 'node:module';
 // Node 22.1 and later keep V8's compiled code between runs (in Node's own cache folder, or
 // NODE_COMPILE_CACHE), so later starts skip compiling the bundle; older versions have no such cache.
 module.enableCompileCache?.();
+
+// A pull request check parses the changed JS/TS files: the parser thread starts before anything
+// else, so that it compiles the parser on another core while this one loads the policy and reads
+// the change (modules/doc-sync/js-pool.ts; files are parsed here when it cannot start).
+const args = process.argv.slice(2);
+const at = args.findIndex((a) => a === '--event' || a.startsWith('--event='));
+const event = at === -1 ? undefined : args[at].startsWith('--event=') ? args[at].slice('--event='.length) : args[at + 1];
+if (args[0] === 'run' && (event !== undefined ? /^pr_(opened|synchronize|reopened)$/.test(event) : /^pull_request/.test(process.env.GITHUB_EVENT_NAME ?? ''))) {
+  try {
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(new URL('../dist/js-worker.js', import.meta.url));
+    worker.unref();
+    worker.on('error', () => undefined);
+    globalThis[Symbol.for('driftguard.jsParserThread')] = worker;
+  } catch {
+    // parsed on the main thread
+  }
+}
 await import('../dist/cli.js');

@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { startParserThread, stopParserThread } from '../modules/doc-sync/js-pool.ts';
 import { runCommandLine } from './main.ts';
 
 /** Inputs arrive as INPUT_<NAME> (upper-cased, spaces as underscores, dashes kept). */
@@ -25,6 +26,10 @@ async function action(): Promise<void> {
   }
   const argv = [command];
   const event = command === 'run' ? input('event') : undefined;
+  // A pull request check parses the changed JS/TS files: the parser thread compiles the parser on
+  // another core while this one loads the policy and reads the change.
+  const parser = new URL('./js-worker.js', import.meta.url);
+  if (command === 'run' && (event ? /^pr_(opened|synchronize|reopened)$/.test(event) : /^pull_request/.test(process.env.GITHUB_EVENT_NAME ?? '')) && existsSync(parser)) await startParserThread(parser);
   if (event) argv.push('--event', event);
   argv.push('--policy', input('policy') ?? 'policy.yaml');
   const dryRun = input('dry-run') ?? 'true';
@@ -40,6 +45,7 @@ async function action(): Promise<void> {
     if (value) argv.push(`--${name}`, value);
   }
   const code = await runCommandLine(argv);
+  stopParserThread();
   if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `verdict=${VERDICTS[code] ?? 'error'}\nexit-code=${code}\n`);
   // Where the verdict is published as checks, a blocked pull request need not fail the job too.
   process.exitCode = code === 1 && input('fail-on-blocked') === 'false' ? 0 : code;

@@ -29,6 +29,23 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * pino requires its transport machinery (thread-stream, a worker thread per transport) and its
+ * file destination (sonic-boom) when it loads, though DriftGuard uses neither: every logger writes
+ * to a stream of DriftGuard's own (src/log.ts). The bundle gets a stand-in that refuses if it is
+ * ever used, so start-up does not load or run them.
+ */
+const pinoWithoutTransports = {
+  name: 'pino-without-transports',
+  setup(b) {
+    b.onResolve({ filter: /^(thread-stream|sonic-boom)$/ }, (args) => (/[\\/]pino[\\/]/.test(args.importer) ? { path: args.path, namespace: 'pino-unused' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'pino-unused' }, (args) => ({
+      contents: `module.exports = function ${args.path === 'thread-stream' ? 'ThreadStream' : 'SonicBoom'}() { throw new Error('pino ${args.path === 'thread-stream' ? 'transports are' : 'file destinations are'} not part of the DriftGuard bundle'); };`,
+      loader: 'js',
+    }));
+  },
+};
+
 const forAction = process.argv.includes('--action');
 
 /** `driftguard report` inlines the chart library's browser build into its HTML: ship that file beside the bundle. */
@@ -43,7 +60,7 @@ if (forAction) {
   // SDKs load only when a command needs them): no install step at run time.
   rmSync(new URL('../action/dist', import.meta.url), { recursive: true, force: true });
   await build({
-    entryPoints: { index: 'cli/action.ts' },
+    entryPoints: { index: 'cli/action.ts', 'js-worker': 'modules/doc-sync/js-worker.ts' },
     outdir: 'action/dist',
     splitting: true,
     bundle: true,
@@ -53,7 +70,7 @@ if (forAction) {
     minify: true,
     legalComments: 'linked',
     logLevel: 'warning',
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, pinoWithoutTransports],
     // CommonJS code bundled into ES modules still finds `require` and `__filename` (tree-sitter's
     // runtime asks for its own file name before it loads its WebAssembly).
     define: { __filename: '__dgFilename' },
@@ -71,7 +88,7 @@ if (forAction) {
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'cli/index.ts' },
+  entryPoints: { cli: 'cli/index.ts', 'js-worker': 'modules/doc-sync/js-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -81,7 +98,7 @@ await build({
   sourcemap: 'linked',
   external,
   logLevel: 'warning',
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, pinoWithoutTransports],
   banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
 });
 copyChartLibrary('dist');

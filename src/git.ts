@@ -2,6 +2,8 @@ import { execFile, spawn } from 'node:child_process';
 import { DriftGuardError } from './errors.ts';
 
 const MAX_BUFFER = 64 * 1024 * 1024;
+/** A full commit id: SHA-1, or SHA-256 in a repository that uses it. */
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /** Runs git in one working directory; every failure names the command and git's own words. */
 export class Git {
@@ -56,20 +58,34 @@ export class Git {
 
   /**
    * Learns in one git process whether cwd is a work tree and which commits these refs name, so
-   * that `isRepository` and `resolve` answer without starting git again. Anything unusual (not a
-   * repository, a ref that names no commit, an option-like ref) leaves them to ask one by one,
-   * so their answers and errors are exactly what they would have been.
+   * that `isRepository` and `resolve` answer without starting git again. With `mergeBaseOf`
+   * (two refs, base then head) it also learns their merge base from the same process
+   * (`rev-parse BASE...HEAD` lists it as `^sha`), for `mergeBase` to answer; when the refs have no
+   * single merge base (none, or several after criss-cross merges) `mergeBase` asks git itself.
+   * Anything unusual (not a repository, a ref that names no commit, an option-like ref) leaves
+   * them to ask one by one, so their answers and errors are exactly what they would have been.
    */
-  async probe(refs: readonly string[]): Promise<void> {
+  async probe(refs: readonly string[], options: { mergeBaseOf?: readonly [string, string] } = {}): Promise<void> {
     const wanted = refs.filter((r) => !this.resolved.has(r));
-    if (this.inside || wanted.some((r) => r === '' || r.startsWith('-'))) return;
-    const out = (await this.run(['rev-parse', '--is-inside-work-tree', ...wanted.map((r) => `${r}^{commit}`)], { allowFail: true })).split('\n');
-    if (out[0] !== 'true' || !wanted.every((_, i) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(out[i + 1] ?? ''))) return;
+    const pair = options.mergeBaseOf;
+    if (this.inside || [...wanted, ...(pair ?? [])].some((r) => r === '' || r.startsWith('-') || r.includes('.'.repeat(2)))) return;
+    const args = ['rev-parse', '--is-inside-work-tree', ...wanted.map((r) => `${r}^{commit}`), ...(pair ? [`${pair[0]}...${pair[1]}`] : [])];
+    const out = (await this.run(args, { allowFail: true })).split('\n');
+    if (out[0] !== 'true' || !wanted.every((_, i) => SHA.test(out[i + 1] ?? ''))) return;
     this.inside ??= Promise.resolve(true);
     wanted.forEach((ref, i) => {
       if (!this.resolved.has(ref)) this.resolved.set(ref, Promise.resolve(this.known(out[i + 1]!)));
     });
+    if (!pair) return;
+    // After the refs: BASE...HEAD prints HEAD, BASE (as named), then ^ and each merge base.
+    const symmetric = out.slice(wanted.length + 1).filter(Boolean);
+    const bases = symmetric.filter((line) => line.startsWith('^')).map((line) => line.slice(1));
+    if (symmetric.length !== 3 || bases.length !== 1 || !SHA.test(bases[0]!)) return;
+    const [base, head] = await Promise.all([this.resolve(pair[0]).catch(() => ''), this.resolve(pair[1]).catch(() => '')]);
+    if (base && head) this.mergeBases.set(`${base} ${head}`, bases[0]!);
   }
+
+  private readonly mergeBases = new Map<string, string>();
 
   /**
    * The full sha of the commit a ref (sha, branch, tag, `HEAD`) names; rejects with git_failed when
@@ -90,7 +106,7 @@ export class Git {
 
   /** Records that a full sha names a commit (it resolves to itself); returns it. */
   private known(sha: string): string {
-    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) && !this.resolved.has(sha)) this.resolved.set(sha, Promise.resolve(sha));
+    if (SHA.test(sha) && !this.resolved.has(sha)) this.resolved.set(sha, Promise.resolve(sha));
     return sha;
   }
 
@@ -104,7 +120,10 @@ export class Git {
     throw new DriftGuardError('usage', `cannot tell the default branch of ${this.cwd}: no origin/HEAD, main or master; pass --base REF`);
   }
 
+  /** The best common ancestor of two commits (`git merge-base`), or the one `probe` learnt for them. */
   async mergeBase(base: string, head: string): Promise<string> {
+    const learnt = this.mergeBases.get(`${base} ${head}`);
+    if (learnt) return this.known(learnt);
     return this.known((await this.run(['merge-base', base, head])).trim());
   }
 

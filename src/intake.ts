@@ -170,7 +170,7 @@ export interface IntakeOptions {
 }
 
 async function localChange(git: Git, base: string | undefined, head: string | undefined): Promise<ChangeRef> {
-  await git.probe([head ?? 'HEAD', ...(base !== undefined ? [base] : [])]);
+  await git.probe([head ?? 'HEAD', ...(base !== undefined ? [base] : [])], base !== undefined ? { mergeBaseOf: [base, head ?? 'HEAD'] } : {});
   if (!(await git.isRepository())) {
     throw new DriftGuardError('usage', `${git.cwd} is not a git repository; a pull request check outside GitHub compares two git refs (--base, --head)`);
   }

@@ -91,6 +91,54 @@ describe('Git.probe', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('learns the merge base from the same process: base...head', async () => {
+    const { repo: r, first } = repo();
+    r.branch('feature');
+    r.write({ 'b.txt': 'b\n' });
+    const head = r.commit('feature work');
+    r.git('checkout', '-q', 'main');
+    r.write({ 'c.txt': 'c\n' });
+    const base = r.commit('main moved on');
+    r.git('checkout', '-q', 'feature');
+    const { git, calls } = counting(r.dir);
+    await git.probe(['HEAD', 'main'], { mergeBaseOf: ['main', 'HEAD'] });
+    expect(calls).toEqual([['rev-parse', '--is-inside-work-tree', 'HEAD^{commit}', 'main^{commit}', 'main...HEAD']]);
+    expect(await git.resolve('main')).toBe(base);
+    expect(await git.mergeBase(base, head)).toBe(first);
+    expect(calls).toHaveLength(1);
+    // Another pair is not answered from the probe.
+    expect(await git.mergeBase(head, base)).toBe(first);
+    expect(calls.at(-1)).toEqual(['merge-base', head, base]);
+  });
+
+  it('no single merge base (criss-cross merges, unrelated histories): git merge-base answers as before', async () => {
+    const { repo: r } = repo();
+    r.branch('b');
+    r.write({ 'b.txt': 'b1\n' });
+    const b1 = r.commit('b1');
+    r.git('checkout', '-q', 'main');
+    r.write({ 'm.txt': 'm1\n' });
+    const m1 = r.commit('m1');
+    // Criss-cross: each side merges the other's first commit.
+    r.git('merge', '-q', '--no-edit', b1);
+    r.git('checkout', '-q', 'b');
+    r.git('merge', '-q', '--no-edit', m1);
+    const { git, calls } = counting(r.dir);
+    await git.probe(['b', 'main'], { mergeBaseOf: ['main', 'b'] });
+    const expected = r.git('merge-base', 'main', 'b').trim();
+    expect(await git.mergeBase(await git.resolve('main'), await git.resolve('b'))).toBe(expected);
+    expect(calls.at(-1)?.[0]).toBe('merge-base');
+
+    r.git('checkout', '-q', '--orphan', 'other');
+    r.git('rm', '-rq', '--cached', '.');
+    r.write({ 'o.txt': 'o\n' });
+    r.git('add', 'o.txt');
+    r.git('commit', '-qm', 'unrelated');
+    const unrelated = counting(r.dir);
+    await unrelated.git.probe(['other', 'main'], { mergeBaseOf: ['main', 'other'] });
+    await expect(unrelated.git.mergeBase(await unrelated.git.resolve('main'), await unrelated.git.resolve('other'))).rejects.toThrow(/git merge-base .* failed in /);
+  });
+
   it('a ref that names no commit, an option-like ref or a folder outside git leave the answers and errors as they were', async () => {
     const { repo: r, first } = repo();
     const { git } = counting(r.dir);

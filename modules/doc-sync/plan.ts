@@ -5,6 +5,7 @@ import { askGemini, buildPrompt, createGeminiClient, type AiResult } from './ai.
 import { allowMatcher, loadDocs } from './docs.ts';
 import { GitBatchReader } from './git-batch.ts';
 import { flagHunks, runGuard, type FileHit } from './guard.ts';
+import { parserCounts } from './js-pool.ts';
 import { HeadReader, newReads, newRuleHits, type BaseSearch } from './new-reads.ts';
 import type { Git } from '../../src/git.ts';
 import type { DocSyncConfig } from './schema.ts';
@@ -184,6 +185,8 @@ async function planWith(ctx: StepContext<DocSyncConfig>, change: ChangeSource, s
       files: guard.files,
       addedLines: guard.addedLines,
       truncated: findings.length > limited.length ? findings.length - limited.length : 0,
+      // JS/TS files parsed on the parser thread and on the main thread (this process, so far).
+      jsParsed: parserCounts(),
     },
   };
 }

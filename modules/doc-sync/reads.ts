@@ -1,5 +1,5 @@
 import { FileScanner, isCompose, isDockerfile, isJs, isShell, isWorkflow, LINE_DETECTORS, type Hit } from './detectors.ts';
-import { jsScan } from './js-reads.ts';
+import { jsScanAnywhere } from './js-pool.ts';
 import { goScan, pythonScan, resolveReads, shellScan, type GrammarScan } from './grammar-reads.ts';
 import { C_LIKE, isShellScript, maskCode, PHP, RUBY, type Lexicon } from './text-reads.ts';
 import { yamlEnvHits } from './yaml-env.ts';
@@ -95,7 +95,7 @@ export async function prepare(path: string, text: string): Promise<ParsedFile | 
   const scan = SCANS[language];
   if (scan) return { path, language, scan: await scan(text) };
   if (language === 'js') {
-    const js = jsScan(path, text);
+    const js = await jsScanAnywhere(path, text);
     return js ? { path, language, scan: js } : { path, language, hits: lineReads(path, text) };
   }
   return { path, language, hits: language === 'compose' || language === 'workflow' ? yamlEnvHits(path, text) : lineReads(path, text) };

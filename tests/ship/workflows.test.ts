@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -227,6 +227,8 @@ describe('action.yml', () => {
     execFileSync('git', ['-C', join(work, 'repo'), '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'deploy script'], { stdio: 'ignore' });
     const output = join(work, 'output');
     writeFileSync(output, '');
+    // The demo's own check left an audit artifact: only the Action's is looked at below.
+    rmSync(join(work, 'repo', '.artifacts'), { recursive: true, force: true });
     const run = spawnSync(process.execPath, [join(process.cwd(), action.runs.main)], {
       cwd: join(work, 'repo'),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, INPUT_EVENT: 'pr_opened', INPUT_POLICY: 'policy.yaml', 'INPUT_DRY-RUN': 'true', INPUT_BASE: 'main', GITHUB_OUTPUT: output },
@@ -235,6 +237,11 @@ describe('action.yml', () => {
     expect(run.stdout.toString()).toContain('RETRY_BUDGET_MS');
     expect(run.stdout.toString()).toContain('DEPLOY_REGION');
     expect(readFileSync(output, 'utf8')).toBe('verdict=blocked\nexit-code=1\n');
+    // The changed TypeScript file was parsed on the parser thread the Action started.
+    const audits = join(work, 'repo', '.artifacts');
+    const audit = JSON.parse(readFileSync(join(audits, readdirSync(audits).find((f) => f.startsWith('driftguard-pr_opened-'))!), 'utf8')) as { steps: Array<{ outcome: { data: { jsParsed: { thread: number; main: number } } } }> };
+    expect(audit.steps[0]!.outcome.data.jsParsed.main).toBe(0);
+    expect(audit.steps[0]!.outcome.data.jsParsed.thread).toBeGreaterThan(0);
   });
 });
 

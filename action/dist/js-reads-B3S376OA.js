@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a,b,c,d,e}from"./chunk-XAYUHMNW.js";import"./chunk-V7SOLST5.js";import"./chunk-YG2NS7FC.js";export{b as CHILD_KEYS,c as jsLearn,d as jsPendingReads,e as jsScan,a as parseJs};
