@@ -14,10 +14,15 @@ const event = at === -1 ? undefined : args[at].startsWith('--event=') ? args[at]
 if (args[0] === 'run' && (event !== undefined ? /^pr_(opened|synchronize|reopened)$/.test(event) : /^pull_request/.test(process.env.GITHUB_EVENT_NAME ?? ''))) {
   try {
     const { Worker } = await import('node:worker_threads');
+    const slot = Symbol.for('driftguard.jsParserThread');
     const worker = new Worker(new URL('../dist/js-worker.js', import.meta.url));
     worker.unref();
     worker.on('error', () => undefined);
-    globalThis[Symbol.for('driftguard.jsParserThread')] = worker;
+    // A thread that stops (a missing file, an error) is forgotten: files are parsed here instead.
+    worker.once('exit', () => {
+      if (globalThis[slot] === worker) globalThis[slot] = undefined;
+    });
+    globalThis[slot] = worker;
   } catch {
     // parsed on the main thread
   }

@@ -30,12 +30,14 @@ export function parserCounts(): { thread: number; main: number } {
 /** The parser thread the entry point started, wired up on first use; undefined when there is none or it failed. */
 function adopt(): Thread | undefined {
   const worker = (globalThis as Record<symbol, Worker | undefined>)[PARSER_THREAD];
-  if (thread && thread.worker === worker) return thread.dead ? undefined : thread;
-  if (!worker) return undefined;
+  if (thread && thread.worker === worker) return thread.dead || worker.threadId === -1 ? undefined : thread;
+  // No thread, or one that stopped before its first file (its exit event is gone): parse here.
+  if (!worker || worker.threadId === -1) return undefined;
   const t: Thread = { worker, pending: new Map(), next: 0, dead: false };
   thread = t;
   const fail = (why: string) => {
     t.dead = true;
+    // Every file still waiting is parsed on this thread instead.
     for (const p of t.pending.values()) p.reject(new Error(why));
     t.pending.clear();
   };
@@ -64,7 +66,11 @@ export async function startParserThread(workerFile: URL): Promise<void> {
     const worker = new Worker(workerFile);
     worker.unref();
     worker.on('error', () => undefined);
-    (globalThis as Record<symbol, Worker | undefined>)[PARSER_THREAD] = worker;
+    const slot = globalThis as Record<symbol, Worker | undefined>;
+    worker.once('exit', () => {
+      if (slot[PARSER_THREAD] === worker) slot[PARSER_THREAD] = undefined;
+    });
+    slot[PARSER_THREAD] = worker;
   } catch {
     // parsed on the main thread
   }

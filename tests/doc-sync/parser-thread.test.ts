@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -25,10 +26,12 @@ const setThread = (worker: Worker | undefined) => {
   (globalThis as Record<symbol, Worker | undefined>)[PARSER_THREAD] = worker;
 };
 
+const reposForBin: TestRepo[] = [];
 afterEach(() => {
   stopParserThread();
   setThread(undefined);
 });
+afterAll(() => reposForBin.forEach((r) => r.remove()));
 
 describe('the parser thread', () => {
   it('answers exactly what jsScan answers on this thread, file by file', async () => {
@@ -55,6 +58,43 @@ describe('the parser thread', () => {
     const after = parserCounts();
     expect(after.main - before.main).toBe(SOURCES.length);
     expect(after.thread - before.thread).toBe(0);
+  });
+
+  it('a thread that stopped before its first file is not waited for', async () => {
+    const gone = new Worker('process.exit(4)', { eval: true });
+    await new Promise((resolve) => gone.once('exit', resolve));
+    setThread(gone);
+    const before = parserCounts();
+    const [path, text] = SOURCES[0]!;
+    expect(await jsScanAnywhere(path, text)).toEqual(jsScan(path, text));
+    expect(parserCounts().main - before.main).toBe(1);
+  });
+
+  it('bin/driftguard.js with the thread\'s file missing still finds every read, on the main thread', async () => {
+    const r = new TestRepo();
+    reposForBin.push(r);
+    r.write({ 'README.md': '# x\n', 'policy.yaml': 'version: 1\naudit: { dir: audit }\nworkflows:\n  pr_opened: [doc_sync]\nmodules:\n  doc_sync:\n    ai: { enabled: false }\n' });
+    r.commit('base');
+    r.branch('feature');
+    r.write({ 'src/a.ts': SOURCES[0]![1] });
+    r.commit('change');
+    // A copy of the package without dist/js-worker.js: the entry point's thread stops at once.
+    const copy = mkdtempSync(join(tmpdir(), 'dg-no-thread-'));
+    cpSync(fileURLToPath(new URL('../../bin', import.meta.url)), join(copy, 'bin'), { recursive: true });
+    cpSync(fileURLToPath(new URL('../../dist', import.meta.url)), join(copy, 'dist'), { recursive: true, filter: (f) => !f.endsWith('js-worker.js') });
+    cpSync(fileURLToPath(new URL('../../package.json', import.meta.url)), join(copy, 'package.json'));
+    symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(copy, 'node_modules'));
+    try {
+      const run = spawnSync(process.execPath, [join(copy, 'bin', 'driftguard.js'), 'run', '--event', 'pr_opened', '--base', 'main', '--dry-run', '--format', 'json'], { cwd: r.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR }, timeout: 60_000 });
+      // Before: waited for the stopped thread forever.
+      expect(run.status).toBe(1);
+      const report = JSON.parse(run.stdout.toString()) as { steps: Array<{ outcome: { findings: Array<{ title: string }>; data: { jsParsed: { thread: number; main: number } } } }> };
+      expect(report.steps[0]!.outcome.findings.map((f) => f.title).sort()).toEqual(['TS_DIRECT', 'TS_KEY']);
+      expect(report.steps[0]!.outcome.data.jsParsed.thread).toBe(0);
+      expect(report.steps[0]!.outcome.data.jsParsed.main).toBeGreaterThan(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('a thread that answers with an error does not lose the file', async () => {
