@@ -87,6 +87,12 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
       const credentials = await awsCredentials(region, account);
       return new ResourceGroupsTaggingAPIClient({ region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
     },
+    async awsTerraformEnv({ region, account, minLifetimeMs }) {
+      const credentials = await awsCredentials(region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION ?? 'us-east-1', account);
+      if (!credentials) return undefined;
+      const { awsTerraformEnv } = await import('./terraform.ts');
+      return awsTerraformEnv(await credentials({ minLifetimeMs }), region);
+    },
     async azureResources({ subscription, endpoint }) {
       const { ResourceManagementClient } = await import('@azure/arm-resources');
       let credential;
