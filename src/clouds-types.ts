@@ -23,9 +23,9 @@ export interface CloudClients {
    * `awsTerraformEnv`) where OIDC credentials are in use for AWS (the same condition as for the
    * SDK clients: a role for the account, and a token or OIDC required): keys from the same
    * provider the clients use, with at least `minLifetimeMs` left where the session allows.
-   * Undefined where OIDC is not in use (Terraform keeps the standard chains). Rejects with
-   * DriftGuardError `auth_refused` where OIDC is required and no role is set, or with the
-   * exchange's failure.
+   * Undefined where OIDC is not in use (Terraform keeps the standard chains), which includes no
+   * role at all when no account is named. Rejects with DriftGuardError `auth_refused` where OIDC
+   * is required and the named account has no role, or with the exchange's failure.
    */
   awsTerraformEnv?(options: { region?: string; account?: string; minLifetimeMs?: number }): Promise<Record<string, string | undefined> | undefined>;
   azureResources(options: { subscription: string; endpoint?: string }): Promise<ResourceManagementClient>;
