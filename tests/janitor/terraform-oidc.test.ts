@@ -13,6 +13,7 @@ import { runCli } from '../helpers/cli.ts';
 import { IdentityServer } from '../helpers/clouds/identity.ts';
 import { MotoServer } from '../helpers/clouds/moto.ts';
 import { testDeps } from '../helpers/deps.ts';
+import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { terraformCliEnv } from '../helpers/terraform-aws.ts';
 
 // On a runner whose ambient AWS chain (a profile in ~/.aws, instance metadata, ...) belongs to
@@ -26,6 +27,8 @@ const PAST = '1700000000';
 const TAGS = [{ Key: 'dg-expires-at', Value: PAST }, { Key: 'dg-env', Value: 'pr-7' }];
 
 let moto: MotoServer;
+/** In front of moto for Terraform's provider only: records the key each request of Terraform's was signed with. */
+let proxy: FaultProxy;
 let identity: IdentityServer;
 let root: string;
 let cliEnv: Record<string, string>;
@@ -61,8 +64,8 @@ provider "aws" {
   skip_metadata_api_check     = true
   s3_use_path_style           = true
   endpoints {
-    s3  = ${JSON.stringify(moto.url)}
-    sts = ${JSON.stringify(moto.url)}
+    s3  = ${JSON.stringify(proxy.url)}
+    sts = ${JSON.stringify(proxy.url)}
   }
 }
 
@@ -76,9 +79,11 @@ resource "aws_s3_bucket" "site" {
 
 beforeAll(async () => {
   moto = await new MotoServer({ accountFromCredentials: true }).start();
+  proxy = await new FaultProxy(moto.url).start();
   identity = await new IdentityServer().start();
 });
 afterAll(async () => {
+  await proxy?.stop();
   await identity?.stop();
   await moto?.stop();
 });
@@ -138,6 +143,7 @@ beforeEach(async () => {
   // across accounts, so its name differs): it is outside the allowlist and must stay.
   await s3(other).send(new CreateBucketCommand({ Bucket: 'dg-pr-7-runner' }));
   await s3(other).send(new PutBucketTaggingCommand({ Bucket: 'dg-pr-7-runner', Tagging: { TagSet: TAGS } }));
+  proxy.clear();
   // The runner's ambient chain: a profile of the other account (a session, so not refused as static).
   writeFileSync(join(home, '.aws', 'credentials'), `[runner]\naws_access_key_id = ${other.accessKeyId}\naws_secret_access_key = ${other.secretAccessKey}\naws_session_token = ${other.sessionToken}\n`);
   cliEnv = {
@@ -156,9 +162,15 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
     writeFileSync(join(root, 'policy.yaml'), policy());
     const { code, stdout, stderr } = await runCli(['janitor'], { cwd: root, env: cliEnv });
     expect(code, stdout + stderr).toBe(0);
-    // Acting with the other account's profile, Terraform would find nothing of its state there
-    // (moto keeps accounts apart) and destroy nothing: the bucket would be left to the API phase.
     expect(stdout).toContain('1 resources destroyed');
+    // Every call Terraform made was signed with one key: neither the runner profile's (the other
+    // account) nor any other ambient one, but the OIDC session's.
+    const keys = new Set(proxy.requests.map((r) => /Credential=([A-Z0-9]+)\//.exec(String(r.headers.authorization ?? ''))?.[1] ?? 'unsigned'));
+    expect(proxy.requests.some((r) => r.method === 'DELETE')).toBe(true);
+    expect(keys.size, [...keys].join(', ')).toBe(1);
+    expect([...keys][0]).toMatch(/^ASIA/);
+    expect(keys.has(other.accessKeyId)).toBe(false);
+    expect(keys.has(own.accessKeyId)).toBe(false);
     // What moto holds: gone in the proven account, untouched in the other one.
     expect(await exists(own, 'dg-pr-7')).toBe(false);
     expect(await exists(other, 'dg-pr-7-runner')).toBe(true);
