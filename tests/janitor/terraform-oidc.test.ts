@@ -8,6 +8,9 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCloudClients } from '../../src/clouds.ts';
 import { destroyEnvironment } from '../../modules/janitor/terraform.ts';
+import { terraformPlace } from '../../modules/janitor/plan.ts';
+import type { Resource } from '../../modules/janitor/types.ts';
+import type { Target } from '../../modules/janitor/resources/index.ts';
 import { JanitorConfig } from '../../modules/janitor/schema.ts';
 import { runCli } from '../helpers/cli.ts';
 import { IdentityServer } from '../helpers/clouds/identity.ts';
@@ -218,5 +221,30 @@ describe('janitor phase 1 where OIDC is required but Terraform cannot have the c
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('which account an environment\'s Terraform acts in', () => {
+  const bucket = (account: string, name: string) => {
+    const resource: Resource = { provider: 'aws', type: 's3_bucket', id: name, name, account, region: 'us-east-1', tags: { 'dg-env': 'pr-8' } };
+    // Only the account and region of a target are read here.
+    const target = { provider: 'aws', account, region: 'us-east-1', type: 's3_bucket' } as unknown as Target;
+    return { resource, target };
+  };
+
+  it('the proven account of its AWS resources, with their region', async () => {
+    const deps = testDeps({ env: {} });
+    expect(await terraformPlace('pr-8', [bucket(ACCOUNT, 'dg-a'), bucket(ACCOUNT, 'dg-b')], deps)).toEqual({ aws: { account: ACCOUNT, region: 'us-east-1' } });
+    expect(await terraformPlace('pr-9', [bucket(ACCOUNT, 'dg-a')], deps)).toEqual({});
+  });
+
+  it('several accounts: refused where OIDC is in use (one run, one account\'s credentials), the standard chain as before without it', async () => {
+    const both = [bucket(ACCOUNT, 'dg-a'), bucket(OTHER, 'dg-b')];
+    const inActions = testDeps({ env: { GITHUB_ACTIONS: 'true', AWS_ROLE_TO_ASSUME: ROLE } });
+    inActions.clouds = defaultCloudClients(inActions);
+    expect(await terraformPlace('pr-8', both, inActions)).toEqual({ refusal: `its AWS resources are in several accounts (${ACCOUNT}, ${OTHER}), and one Terraform run acts with the OIDC credentials of one account` });
+    const local = testDeps({ env: {} });
+    local.clouds = defaultCloudClients(local);
+    expect(await terraformPlace('pr-8', both, local)).toEqual({});
   });
 });
