@@ -18,6 +18,16 @@ export interface CloudClients {
   ec2(options: { region: string; endpoint?: string; account?: string }): Promise<EC2Client>;
   /** The Resource Groups Tagging API of one region (GetResources: tags of many resources per call). */
   tagging(options: { region: string; endpoint?: string; account?: string }): Promise<ResourceGroupsTaggingAPIClient>;
+  /**
+   * The AWS variables of a Terraform command's environment (see src/terraform.ts
+   * `awsTerraformEnv`) where OIDC credentials are in use for AWS (the same condition as for the
+   * SDK clients: a role for the account, and a token or OIDC required): keys from the same
+   * provider the clients use, with at least `minLifetimeMs` left where the session allows.
+   * Undefined where OIDC is not in use (Terraform keeps the standard chains), which includes no
+   * role at all when no account is named. Rejects with DriftGuardError `auth_refused` where OIDC
+   * is required and the named account has no role, or with the exchange's failure.
+   */
+  awsTerraformEnv?(options: { region?: string; account?: string; minLifetimeMs?: number }): Promise<Record<string, string | undefined> | undefined>;
   azureResources(options: { subscription: string; endpoint?: string }): Promise<ResourceManagementClient>;
   gcs(options: { project: string; endpoint?: string }): Promise<Storage>;
 }

@@ -87,6 +87,15 @@ export function defaultCloudClients(deps: Deps, auth: AuthSettings = DEFAULT_AUT
       const credentials = await awsCredentials(region, account);
       return new ResourceGroupsTaggingAPIClient({ region, maxAttempts: 1, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
     },
+    async awsTerraformEnv({ region, account, minLifetimeMs }) {
+      // No role set up and no account to act in (drift): OIDC is not in use for AWS, as before.
+      // For an account (the janitor's proven one) a missing role is refused where OIDC is required.
+      if (account === undefined && !awsRoleFor(deps.env, auth)) return undefined;
+      const credentials = await awsCredentials(region ?? deps.env.AWS_REGION ?? deps.env.AWS_DEFAULT_REGION ?? 'us-east-1', account);
+      if (!credentials) return undefined;
+      const { awsTerraformEnv } = await import('./terraform.ts');
+      return awsTerraformEnv(await credentials({ minLifetimeMs }), region);
+    },
     async azureResources({ subscription, endpoint }) {
       const { ResourceManagementClient } = await import('@azure/arm-resources');
       let credential;

@@ -5,7 +5,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Deps } from '../../src/deps.ts';
 import { DriftGuardError } from '../../src/errors.ts';
 import { durationMs } from '../../src/policy/types.ts';
-import { firstError, terraform, terraformInit } from '../../src/terraform.ts';
+import { firstError, terraform, terraformInit, type TerraformRun } from '../../src/terraform.ts';
 import { classify, type DriftItem } from './classify.ts';
 import { compileRules } from './ignore.ts';
 import type { DriftConfig, Stack } from './schema.ts';
@@ -19,7 +19,9 @@ export type StackResult = { status: 'clean' } | { status: 'drift'; items: DriftI
 export async function checkStack(stack: Stack, config: DriftConfig, deps: Deps): Promise<StackResult> {
   const dir = resolve(deps.cwd, stack.dir);
   if (!(await stat(dir).catch(() => undefined))?.isDirectory()) return { status: 'error', reason: `no working directory at ${dir}` };
-  const run = { binary: config.binary, dir, timeoutMs: durationMs(config.plan_timeout), timeout: config.plan_timeout };
+  // Where OIDC is in use for AWS, Terraform gets the default role's credentials and no other source.
+  const region = /^[a-z]{2}(-[a-z]+)+-\d$/.test(stack.region) ? stack.region : undefined;
+  const run: TerraformRun = { binary: config.binary, dir, timeoutMs: durationMs(config.plan_timeout), timeout: config.plan_timeout, aws: region ? { region } : {} };
   const initFailure = await terraformInit(deps, run);
   if (initFailure) return { status: 'error', reason: initFailure };
   const scratch = await mkdtemp(join(tmpdir(), 'dg-drift-'));

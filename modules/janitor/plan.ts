@@ -140,7 +140,18 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
 
   const policy = eligibilityPolicy(config);
   const findings: Finding[] = [...planned.findings];
+  // Environments whose Terraform phase could not have the proven account's credentials: their
+  // resources are kept, not handed to the API phase.
+  const kept = new Map<string, string>();
   for (const env of state.envs) {
+    const place = await terraformPlace(env, state.eligible, deps);
+    if ('refusal' in place) {
+      actions.push({ kind: 'terraform destroy', target: env, reason: `refused: ${place.refusal}`, status: 'skipped' });
+      decisions.push({ subject: `env ${env}`, decision: 'terraform refused', reason: place.refusal });
+      findings.push({ rule: 'janitor.terraform', title: `environment ${env}`, message: `terraform destroy refused; its eligible resources go to the API phase one by one: ${place.refusal}`, severity: 'warning' });
+      log.info({ env, decision: 'terraform refused', why: place.refusal }, 'phase 1');
+      continue;
+    }
     // Terraform removes an environment only when every resource its destroy plan removes is itself eligible.
     const outcome = await destroyEnvironment(env, config.terraform, deps, {
       check: async (changes) => {
@@ -150,9 +161,17 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
       },
       before: (changes) => journal.write({ kind: 'intent', op: 'terraform destroy', subject: `env ${env}`, decision: 'destroy', reason: changes.map((c) => c.address).join(', ') }),
       after: (o) => journal.write({ kind: 'result', op: 'terraform destroy', subject: `env ${env}`, result: o.ok ? 'destroyed' : 'failed', reason: o.ok ? o.detail : o.reason }),
-    });
-    const decision = outcome.ok ? 'terraform destroyed' : outcome.refused ? 'terraform refused' : 'terraform failed';
+    }, place.aws);
     const why = outcome.ok ? outcome.detail : outcome.reason;
+    if (!outcome.ok && outcome.keep) {
+      kept.set(env, why);
+      actions.push({ kind: 'terraform destroy', target: env, reason: `kept: ${why}`, status: 'skipped' });
+      decisions.push({ subject: `env ${env}`, decision: 'terraform not run', reason: why });
+      findings.push({ rule: 'janitor.terraform', title: `environment ${env}`, message: `kept, nothing deleted: ${why}`, severity: 'error' });
+      log.warn({ env, decision: 'terraform not run', why }, 'phase 1');
+      continue;
+    }
+    const decision = outcome.ok ? 'terraform destroyed' : outcome.refused ? 'terraform refused' : 'terraform failed';
     actions.push({ kind: 'terraform destroy', target: env, reason: outcome.ok ? why : `${outcome.refused ? 'refused' : 'fell back to the API'}: ${why}`, status: outcome.ok ? 'done' : outcome.refused ? 'skipped' : 'failed' });
     decisions.push({ subject: `env ${env}`, decision, reason: why });
     if (!outcome.ok && outcome.refused) findings.push({ rule: 'janitor.terraform', title: `environment ${env}`, message: `terraform destroy refused; its eligible resources go to the API phase one by one: ${why}`, severity: 'warning' });
@@ -167,7 +186,9 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
     await mapLimit(resources, config.concurrency, async (resource) => {
       // What the failure interrupted, and so what state it left.
       let stage = 'the fresh read before deleting failed; nothing was deleted';
+      const env = envOf(resource);
       try {
+        if (env !== undefined && kept.has(env)) return results.set(resource, { status: 'skipped', reason: `kept with environment ${env}: ${kept.get(env)!}` });
         const fresh = await target.handler.get(resource);
         if (!fresh) return results.set(resource, { status: 'gone' });
         const again = eligibility(fresh, policy, deps.now());
@@ -226,7 +247,26 @@ export async function applyJanitor(planned: StepOutcome, ctx: StepContext<Janito
   const journalData = await closeJournal(journal, summary, state.earlier, decisions, ctx);
   for (const run of state.earlier) actions.push({ kind: 'account for interrupted run', target: run.runId, reason: `completed: ${describeUnfinished(run)}`, status: 'done' });
   if (journalData.unconfirmed.length > 0) findings.push({ rule: 'janitor.journal', title: 'journal', message: `the journal does not confirm ${journalData.unconfirmed.length} destructive calls: ${journalData.unconfirmed.slice(0, 5).join(', ')}`, severity: 'error' });
-  return { ...planned, verdict: failed.length > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings, data: { ...planned.data, journal: journalData } };
+  return { ...planned, verdict: failed.length > 0 || kept.size > 0 || planned.verdict === 'error' ? 'error' : 'pass', summary, actions, decisions, findings, data: { ...planned.data, journal: journalData } };
+}
+
+/**
+ * The AWS account and region an environment's Terraform acts in: those of its eligible AWS
+ * resources, an account the janitor proved with STS (its targets are built only for proven
+ * accounts). None when it has no AWS resource. When they span several accounts and OIDC
+ * credentials are in use, a refusal (one Terraform run gets the credentials of one account);
+ * without OIDC, none (the standard chain, as before).
+ */
+export async function terraformPlace(env: string, eligible: JanitorState['eligible'], deps: StepContext<JanitorConfig>['deps']): Promise<{ aws?: { account: string; region?: string } } | { refusal: string }> {
+  const targets = eligible.filter((e) => e.resource.provider === 'aws' && envOf(e.resource) === env).map((e) => e.target);
+  const accounts = [...new Set(targets.map((t) => t.account))].sort();
+  const region = targets.map((t) => t.region).find((r) => r !== '*');
+  if (accounts.length === 0) return {};
+  if (accounts.length > 1) {
+    const oidc = await Promise.resolve(deps.clouds.awsTerraformEnv?.({ account: accounts[0]!, ...(region ? { region } : {}) })).then((e) => e !== undefined, () => true);
+    return oidc ? { refusal: `its AWS resources are in several accounts (${accounts.join(', ')}), and one Terraform run acts with the OIDC credentials of one account` } : {};
+  }
+  return { aws: { account: accounts[0]!, ...(region ? { region } : {}) } };
 }
 
 /** A log line at every tenth of phase 2 (and at least every 15 s), with the counts so far. */

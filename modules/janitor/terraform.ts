@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Deps } from '../../src/deps.ts';
 import { durationMs } from '../../src/policy/types.ts';
-import { firstError, terraform, terraformInit } from '../../src/terraform.ts';
+import { firstError, terraform, terraformCredentialsProblem, terraformInit, type TerraformRun } from '../../src/terraform.ts';
 import type { JanitorConfig } from './schema.ts';
 
 export type DestroyOutcome =
   | { ok: true; detail: string }
-  /** `refused`: the destroy plan would remove something not proven eligible; nothing was run. */
-  | { ok: false; reason: string; refused?: true };
+  /**
+   * `refused`: the destroy plan would remove something not proven eligible; nothing was run.
+   * `keep`: Terraform could not have the credentials of the proven account (OIDC required); nothing
+   * was run, and the environment's resources must be kept by the API phase too.
+   */
+  | { ok: false; reason: string; refused?: true; keep?: true };
 
 /** One change of a `terraform plan -destroy`, as `terraform show -json` describes it. */
 export interface PlannedChange {
@@ -74,15 +78,19 @@ export function plannedChanges(plan: unknown): PlannedChange[] {
  * all are proven eligible is that saved plan applied, so Terraform removes nothing that was not
  * checked (a plan gone stale meanwhile is refused by Terraform itself). Any failure (missing
  * directory, locked or broken state, non-zero exit, time-out) or refusal comes back as a reason,
- * and the environment goes to phase 2.
+ * and the environment goes to phase 2. `aws` is the proven account and region the environment's
+ * resources are in: where OIDC is in use, every command gets that account's OIDC credentials and
+ * no other; where they cannot be had, nothing runs and the outcome says `keep`.
  */
-export async function destroyEnvironment(env: string, settings: JanitorConfig['terraform'], deps: Deps, hooks: DestroyHooks): Promise<DestroyOutcome> {
+export async function destroyEnvironment(env: string, settings: JanitorConfig['terraform'], deps: Deps, hooks: DestroyHooks, aws?: TerraformRun['aws']): Promise<DestroyOutcome> {
   const dir = workdirOf(settings, env, deps.cwd);
   // Every failure before the apply names the step, and that nothing was destroyed.
   const untouched = (reason: string): DestroyOutcome => ({ ok: false, reason: `${reason}; nothing was destroyed` });
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) return { ok: false, reason: `no Terraform working directory at ${dir}` };
-  const run = { binary: settings.binary, dir, timeoutMs: durationMs(settings.timeout), timeout: settings.timeout };
+  const run: TerraformRun = { binary: settings.binary, dir, timeoutMs: durationMs(settings.timeout), timeout: settings.timeout, ...(aws ? { aws } : {}) };
+  const noCredentials = await terraformCredentialsProblem(deps, run);
+  if (noCredentials) return { ok: false, keep: true, reason: `${noCredentials}; terraform was not run and the environment's resources are kept` };
   const initFailure = await terraformInit(deps, run);
   if (initFailure) return untouched(initFailure);
   const lock = `-lock-timeout=${Math.round(durationMs(settings.lock_timeout) / 1000)}s`;

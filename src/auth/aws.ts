@@ -15,12 +15,16 @@ export interface AssumeRoleOptions {
 
 /**
  * AWS credentials from the job's OIDC token: STS AssumeRoleWithWebIdentity (an unsigned call),
- * cached until shortly before they expire. Every secret part is registered with the redactor.
+ * cached until shortly before they expire (one minute). A caller that hands the credentials on to
+ * a long command (Terraform) asks for `{ minLifetimeMs }`: the cached session is reused only when
+ * it has that long left (capped at the session duration less one minute), else a fresh one is
+ * assumed. Every secret part is registered with the redactor.
  */
 export function webIdentityCredentials(deps: Deps, options: AssumeRoleOptions): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
-  return async () => {
-    if (cached?.expiration && cached.expiration.getTime() - Date.now() > 60_000) return cached;
+  return async (properties?: { minLifetimeMs?: number }) => {
+    const floor = Math.max(60_000, Math.min(properties?.minLifetimeMs ?? 0, options.durationSeconds * 1000 - 60_000));
+    if (cached?.expiration && cached.expiration.getTime() - Date.now() > floor) return cached;
     const token = await requestIdToken(deps.env, 'sts.amazonaws.com', deps.redactor);
     const { STSClient, AssumeRoleWithWebIdentityCommand } = await import('@aws-sdk/client-sts');
     const sts = new STSClient({ region: options.region, maxAttempts: 1, ...(options.stsEndpoint ? { endpoint: options.stsEndpoint } : {}) });

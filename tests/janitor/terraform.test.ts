@@ -6,7 +6,8 @@ import { CreateBucketCommand, ListBucketsCommand, PutBucketTaggingCommand, S3Cli
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsQueryServer } from '../helpers/clouds/aws-query.ts';
 import { S3Server } from '../helpers/clouds/s3.ts';
-import { awsProviders, janitorStep, runJanitor, S3RVER_CREDENTIALS } from '../helpers/janitor.ts';
+import { DriftGuardError } from '../../src/errors.ts';
+import { awsProviders, janitorStep, runJanitor, S3RVER_CREDENTIALS, testClouds } from '../helpers/janitor.ts';
 
 const PAST = String(Math.floor(Date.parse('2026-11-20T00:00:00Z') / 1000));
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -136,6 +137,24 @@ describe('janitor phase 1: terraform destroy with the real binary', () => {
       expect.objectContaining({ target: 'pr-45', status: 'failed', reason: 'fell back to the API: terraform init timed out after 2s; nothing was destroyed' }),
     ]);
     expect(await buckets()).toEqual([]);
+  });
+
+  it('when Terraform cannot have the proven account\'s credentials, nothing runs and the environment is kept (exit 3)', async () => {
+    await envBucket('pr-47');
+    const dir = workspace('pr-47', 'true');
+    // The OIDC exchange failing when Terraform's credentials are asked for.
+    const clouds = testClouds({
+      async awsTerraformEnv({ account }) {
+        throw new DriftGuardError('auth_refused', `cannot assume arn:aws:iam::${account}:role/janitor with the GitHub OIDC token: IDPCommunicationError`);
+      },
+    });
+    const result = await runJanitor(policy(), { now: NOW, cwd: root, clouds });
+    const reason = 'no AWS credentials for Terraform from the OIDC exchange for account 111111111111: cannot assume arn:aws:iam::111111111111:role/janitor with the GitHub OIDC token: IDPCommunicationError; terraform was not run and the environment\'s resources are kept';
+    expect(phase1(result)).toMatchObject({ target: 'pr-47', status: 'skipped', reason: `kept: ${reason}` });
+    expect(phase2(result)).toMatchObject({ status: 'skipped', reason: `kept with environment pr-47: ${reason}` });
+    expect(await buckets()).toEqual(['dg-pr-47']);
+    expect(result.exitCode).toBe(3);
+    expect(execFileSync('terraform', ['state', 'list'], { cwd: dir, env: { ...process.env, ...TF_ENV } }).toString()).toContain('terraform_data.bucket');
   });
 
   it('in dry-run only plans the destroy', async () => {

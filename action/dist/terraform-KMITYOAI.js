@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a,b,c,d,e,f,g,h}from"./chunk-Z3EEVPB7.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{c as AWS_AMBIENT_SOURCES,a as TERRAFORM_ENV,d as awsTerraformEnv,b as firstError,g as terraform,f as terraformCredentialsProblem,e as terraformEnv,h as terraformInit};
