@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,17 +135,7 @@ describe('pull request checks through the CLI', () => {
   }
 
   /** The dist CLI started directly: no entry point starts a parser thread. */
-  function runDist(args: string[], cwd: string): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [DIST_CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-  }
+  const runDist = (args: string[], cwd: string): Promise<CliResult> => runCli(args, { cwd, script: DIST_CLI });
 
   type Report = { steps: Array<{ outcome: { findings: Array<{ file: string; line: number; title: string }>; data: { jsParsed: { thread: number; main: number } } } }> };
 

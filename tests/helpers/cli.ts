@@ -9,12 +9,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would, with a clean environment unless told otherwise. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/**
+ * Runs the built CLI as a user would, with a clean environment unless told otherwise. `script`:
+ * another entry point than bin/driftguard.js (dist/cli.js, started without the entry point's work).
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; script?: string } = {}): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };
   for (const [key, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[key] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [options.script ?? CLI, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
