@@ -68,7 +68,7 @@ export class Git {
   async probe(refs: readonly string[], options: { mergeBaseOf?: readonly [string, string] } = {}): Promise<void> {
     const wanted = refs.filter((r) => !this.resolved.has(r));
     const pair = options.mergeBaseOf;
-    if (this.inside || [...wanted, ...(pair ?? [])].some((r) => r === '' || r.startsWith('-') || r.includes('.'.repeat(2)))) return;
+    if (this.inside || [...wanted, ...(pair ?? [])].some((r) => r === '' || r.startsWith('-') || r.includes('..'))) return;
     const args = ['rev-parse', '--is-inside-work-tree', ...wanted.map((r) => `${r}^{commit}`), ...(pair ? [`${pair[0]}...${pair[1]}`] : [])];
     const out = (await this.run(args, { allowFail: true })).split('\n');
     if (out[0] !== 'true' || !wanted.every((_, i) => SHA.test(out[i + 1] ?? ''))) return;
