@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadWithCodeCache } from './code-cache.js';
 
-// Node 22.1 and later keep V8's compiled code between runs (in Node's own cache folder, or
-// NODE_COMPILE_CACHE), so later starts skip compiling the bundle; older versions have no such cache.
+// Node 22.1 and later keep V8's compiled code between runs for the files they load themselves (the
+// parser thread, packages required from node_modules); the CLI bundle has its own cache below.
 module.enableCompileCache?.();
 
 // A pull request check parses the changed JS/TS files: the parser thread starts before anything
@@ -11,7 +13,8 @@ module.enableCompileCache?.();
 const args = process.argv.slice(2);
 const at = args.findIndex((a) => a === '--event' || a.startsWith('--event='));
 const event = at === -1 ? undefined : args[at].startsWith('--event=') ? args[at].slice('--event='.length) : args[at + 1];
-if (args[0] === 'run' && (event !== undefined ? /^pr_(opened|synchronize|reopened)$/.test(event) : /^pull_request/.test(process.env.GITHUB_EVENT_NAME ?? ''))) {
+const prCheck = args[0] === 'run' && (event !== undefined ? /^pr_(opened|synchronize|reopened)$/.test(event) : /^pull_request/.test(process.env.GITHUB_EVENT_NAME ?? ''));
+if (prCheck) {
   try {
     const { Worker } = await import('node:worker_threads');
     const slot = Symbol.for('driftguard.jsParserThread');
@@ -27,4 +30,7 @@ if (args[0] === 'run' && (event !== undefined ? /^pr_(opened|synchronize|reopene
     // parsed on the main thread
   }
 }
-await import('../dist/cli.js');
+
+// Each command keeps the compiled code of what it runs (bin/code-cache.js).
+const command = /^[a-z][a-z-]{0,30}$/.test(args[0] ?? '') ? args[0] : 'other';
+loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { profile: prCheck ? 'run-pr' : command });

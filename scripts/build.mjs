@@ -1,11 +1,11 @@
-// Bundles the CLI into dist/ with esbuild. The core (yaml, zod, xstate, pino) is bundled so that
-// start-up reads a handful of files instead of hundreds; cloud SDKs, the AI client and the
-// tree-sitter grammars stay external and are only imported by the commands that need them. The
-// GitHub client (Octokit) is bundled into a chunk of its own, loaded only when a command talks to
-// GitHub: the package does not depend on it, so installing DriftGuard pulls none of its
-// dependencies (some of which declare Node 22 while working on 20).
+// Bundles the CLI into dist/ with esbuild: one CommonJS file (dist/cli.cjs) holding the core
+// (yaml, zod, xstate, pino) and DriftGuard itself, so that start-up reads one file whose compiled
+// code bin/driftguard.js keeps between runs. Cloud SDKs, the AI client, the tree-sitter grammars
+// and a few large packages only some commands use stay in node_modules and are required when
+// needed. The GitHub client (Octokit) is bundled: the package does not depend on it, so installing
+// DriftGuard pulls none of its dependencies (some of which declare Node 22 while working on 20).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -87,18 +87,41 @@ if (forAction) {
 }
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// The CLI is one CommonJS file, so that bin/driftguard.js can keep V8's compiled code for it between
+// runs (bin/code-cache.js): Node 20 keeps no such cache for ES modules. What only some commands
+// need and is large stays in node_modules, required when used: the cloud SDKs and the AI client,
+// the JS parser (a pull request check parses on its own thread, dist/js-worker.js), RE2, the
+// $ref resolver and TOML.
 await build({
-  entryPoints: { cli: 'cli/index.ts', 'js-worker': 'modules/doc-sync/js-worker.ts' },
+  entryPoints: { cli: 'cli/index.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: [...external, '@babel/parser', 're2js', 'google-auth-library', '@apidevtools/json-schema-ref-parser', 'smol-toml'],
+  logLevel: 'warning',
+  plugins: [zodEnglishOnly, pinoWithoutTransports],
+  // The bundle's own location stands for import.meta.url: the files it reads beside itself
+  // (tree-sitter grammars, the chart library, the parser thread) are in dist/ either way.
+  define: { 'import.meta.url': '__dgImportMetaUrl' },
+  // import() becomes require(): code V8 reads back from its cache has no way to import.
+  supported: { 'dynamic-import': false },
+  banner: { js: "const __dgImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+if (/\bimport\s*\(/.test(readFileSync('dist/cli.cjs', 'utf8'))) throw new Error('dist/cli.cjs holds an import(): bin/code-cache.js cannot run it from the cache');
+// The parser thread is an ES module of its own, with the parser bundled in.
+await build({
+  entryPoints: { 'js-worker': 'modules/doc-sync/js-worker.ts' },
   outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external,
   logLevel: 'warning',
-  plugins: [zodEnglishOnly, pinoWithoutTransports],
   banner: { js: "import { createRequire as __dgCreateRequire } from 'node:module'; const require = __dgCreateRequire(import.meta.url);" },
 });
 copyChartLibrary('dist');

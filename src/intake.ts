@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DriftGuardError } from './errors.ts';
 import { EVENT_NAMES, isEventName, PR_EVENTS, type ChangeRef, type DriftEvent, type EventName } from './events.ts';
 import type { Git } from './git.ts';

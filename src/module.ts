@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Deps } from './deps-types.ts';
 import type { DriftEvent, EventName } from './events.ts';
 import type { Logger } from './log.ts';

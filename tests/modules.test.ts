@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_NAMES } from '../src/events.ts';
 import { parsePolicy } from '../src/policy/load.ts';
 import { policyJsonSchema } from '../src/policy/schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError } from '../../src/errors.ts';
 import { withRetry, httpStatusOf } from '../../src/retry.ts';
 import type { Logger } from '../../src/log.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath, type PathSegment } from './path.ts';
 
 /** One attribute that changed outside Terraform: its path, and its values with sensitive ones replaced. */

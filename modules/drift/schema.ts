@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from '../../src/policy/types.ts';
 
 export const Stack = z.strictObject({

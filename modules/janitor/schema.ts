@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from '../../src/policy/types.ts';
 
 export const RESOURCE_TYPES = ['s3_bucket', 'ec2_instance', 'resource_group', 'gcs_bucket'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PERMISSIONS } from '../../src/policy/schema.ts';
 
 export const RemediationConfig = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TIERS = ['production', 'internal', 'prototype'] as const;
 export type Tier = (typeof TIERS)[number];

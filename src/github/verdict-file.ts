@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunResult } from '../engine.ts';
 import { DriftGuardError } from '../errors.ts';
 import { PR_EVENTS } from '../events.ts';

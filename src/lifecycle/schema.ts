@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from '../policy/types.ts';
 
 /** GitHub permission levels, lowest first (kept here so the lifecycle schema does not import the policy schema). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration } from '../policy/types.ts';
 
 /** What a target can be told about: each is one message per run that has something to say. */

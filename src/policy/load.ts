@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DriftGuardError } from '../errors.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { closest } from '../suggest.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_NAMES } from '../events.ts';
 import type { ModuleRegistry } from '../module.ts';
 import { parseDuration } from '../duration.ts';

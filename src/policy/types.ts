@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_HINT, parseDuration } from '../duration.ts';
 
 const DURATION_PATTERN = /^(?:\d+(?:ms|s|m|h|d|w))+$/;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { JournalRecord } from '../../modules/janitor/journal.ts';
 import type { AssertReadable, JournalLine } from '../../src/dashboard/artifact.ts';
 import { runCli } from '../helpers/cli.ts';

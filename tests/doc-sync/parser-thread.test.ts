@@ -12,7 +12,7 @@ import { TestRepo } from '../helpers/git-repo.ts';
 
 /** The bundled parser thread, as bin/driftguard.js starts it. */
 const WORKER = new URL('../../dist/js-worker.js', import.meta.url);
-const DIST_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const DIST_CLI = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
 
 const SOURCES: Array<[string, string]> = [
   ['a.ts', "import { env } from 'node:process';\nconst KEY = 'TS_KEY';\nexport const a = env[KEY] ?? process.env.TS_DIRECT;\nexport const B = 'EXPORTED_NAME';\n"],

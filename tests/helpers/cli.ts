@@ -11,7 +11,7 @@ export interface CliResult {
 
 /**
  * Runs the built CLI as a user would, with a clean environment unless told otherwise. `script`:
- * another entry point than bin/driftguard.js (dist/cli.js, started without the entry point's work).
+ * another entry point than bin/driftguard.js (dist/cli.cjs, started without the entry point's work).
  */
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; script?: string } = {}): Promise<CliResult> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) };

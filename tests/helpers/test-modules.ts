@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineModule, type DriftModule, type ModuleRegistry, type StepOutcome } from '../../src/module.ts';
 import { Duration, durationMs } from '../../src/policy/types.ts';
 

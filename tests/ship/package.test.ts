@@ -49,7 +49,7 @@ describe('the npm package', () => {
 
   it('holds the built CLI, the demo and the schema, and none of the sources or tests', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    for (const needed of ['package/bin/driftguard.js', 'package/dist/cli.js', 'package/policy.schema.json', 'package/examples/doc-sync-demo/policy.yaml', 'package/package.json', 'package/README.md']) {
+    for (const needed of ['package/bin/driftguard.js', 'package/bin/code-cache.js', 'package/dist/cli.cjs', 'package/policy.schema.json', 'package/examples/doc-sync-demo/policy.yaml', 'package/package.json', 'package/README.md']) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => /^package\/(src|tests|modules|bench|eval)\//.test(f))).toEqual([]);

@@ -1,0 +1,2 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a}from"./chunk-WVUMEVMK.js";import"./chunk-7X2COYO2.js";import"./chunk-PWXVGBNC.js";import"./chunk-U77BQ7HO.js";import"./chunk-ROW4H4N5.js";import"./chunk-FAXUCEHH.js";import"./chunk-EPQIHWJ7.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{a as defaultCloudClients};

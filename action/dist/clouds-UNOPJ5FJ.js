@@ -1,2 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a}from"./chunk-343KSINE.js";import"./chunk-7X2COYO2.js";import"./chunk-PWXVGBNC.js";import"./chunk-7HLLJCJR.js";import"./chunk-FAXUCEHH.js";import"./chunk-P7HK6X6R.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{a as defaultCloudClients};

@@ -1,2 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a,b,c}from"./chunk-NSIY4KNP.js";import"./chunk-KY7U6ZN7.js";import"./chunk-6F2SKUXN.js";import"./chunk-SGW4R6AH.js";import"./chunk-7HLLJCJR.js";import"./chunk-FAXUCEHH.js";import"./chunk-P7HK6X6R.js";import"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";export{a as ETAG_MAX_IDLE_MS,b as EtagCache,c as createOrgGitHub};

@@ -1,8 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a as i}from"./chunk-PV7WERUU.js";import{a,c as u}from"./chunk-TWIDQLV4.js";import"./chunk-YG2NS7FC.js";import{appendFileSync as l}from"node:fs";import{relative as p}from"node:path";async function m(r){let{buildReport:d}=await import("./build-report-CZSCFSPF.js"),o=await d({auditDir:typeof r.values["audit-dir"]=="string"?r.values["audit-dir"]:".artifacts",out:typeof r.values.out=="string"?r.values.out:"report.html",since:typeof r.values.since=="string"?r.values.since:void 0,now:new Date}),t=o.model.counts,n=[t.malformed&&`${t.malformed} malformed`,t.foreign&&`${t.foreign} not DriftGuard's`,t.unreadable&&`${t.unreadable} unreadable`,t.outOfRange&&`${t.outOfRange} before --since`].filter(Boolean);r.values.quiet||process.stdout.write(`${a(o.out)}: ${t.artifacts} runs, ${t.journals} janitor journals${n.length?`; skipped ${n.join(", ")}`:""} (${Math.round(o.bytes/1024)} KiB)
-`);let e=process.env;if(e.GITHUB_ACTIONS==="true"&&e.GITHUB_STEP_SUMMARY){let s=e.GITHUB_SERVER_URL&&e.GITHUB_REPOSITORY&&e.GITHUB_RUN_ID?`${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}#artifacts`:void 0,c=p(process.cwd(),o.out)||o.out,f=`### DriftGuard report
-
-The governance dashboard ${u(c)} (${t.artifacts} runs, ${t.journals} janitor journals) is attached to ${s?`[this run's artifacts](${s})`:"this run's artifacts"}, next to the audit artifacts it links to.
-
-`;try{l(e.GITHUB_STEP_SUMMARY,f)}catch{process.stderr.write(`driftguard: the job summary could not be written
-`)}}return i.pass}export{m as default};

@@ -1,3 +1,0 @@
-import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
-import{a as t}from"./chunk-SH6JTW3A.js";import"./chunk-ROVWFI7C.js";import"./chunk-Q4EQ3HQG.js";import{f as r}from"./chunk-6F2SKUXN.js";import"./chunk-SGW4R6AH.js";import"./chunk-7HLLJCJR.js";import"./chunk-FAXUCEHH.js";import"./chunk-P7HK6X6R.js";import{a as o}from"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";async function e(){return process.stdout.write(`${JSON.stringify(r(t),null,2)}
-`),o.pass}export{e as default};

@@ -1,0 +1,185 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.ts';
+
+// bin/code-cache.js runs the CLI bundle with V8's code cache. Each load happens in a process of
+// its own, because the cache is written when the process exits.
+const LOADER = fileURLToPath(new URL('../../bin/code-cache.js', import.meta.url));
+const POLICY = fileURLToPath(new URL('../../policy.yaml', import.meta.url));
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'dg-code-cache-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+interface Load {
+  cache: string;
+  value: unknown;
+}
+
+/** Loads `file` through the loader in a new Node process; the environment is exactly `env` (plus PATH). */
+function load(file: string, env: Record<string, string>, profile = 'test'): Load {
+  const script = `import { loadWithCodeCache } from ${JSON.stringify(LOADER)};
+const r = loadWithCodeCache(${JSON.stringify(file)}, { profile: ${JSON.stringify(profile)} });
+process.stdout.write(JSON.stringify({ cache: r.cache, value: r.exports.value() }));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`loader failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as Load;
+}
+
+/** A CommonJS module whose answer comes from a function compiled lazily, when first called. */
+function writeModule(dir: string, answer: string): string {
+  const file = join(dir, 'bundle.cjs');
+  writeFileSync(file, `'use strict';\nfunction inner(x) { return x + ${JSON.stringify(answer)}; }\nmodule.exports = { value: () => inner('answer ') + ' from ' + require('node:path').basename(__filename) };\n`);
+  return file;
+}
+
+const cacheFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.v8'));
+
+describe('V8 code cache of the bundle', () => {
+  it('writes the cache on a first run, reads it on the next, and never rewrites a cache it used', () => {
+    const file = writeModule(work, 'A');
+    const env = { HOME: join(work, 'home') };
+    const dir = join(work, 'home', '.cache', 'driftguard', 'v8');
+    expect(load(file, env)).toEqual({ cache: 'miss', value: 'answer A from bundle.cjs' });
+    const [written] = cacheFiles(dir);
+    expect(written).toMatch(/^test-[0-9a-f]{32}\.v8$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, written!)).mode & 0o777).toBe(0o600);
+    const before = statSync(join(dir, written!)).mtimeMs;
+    expect(load(file, env)).toEqual({ cache: 'hit', value: 'answer A from bundle.cjs' });
+    expect(statSync(join(dir, written!)).mtimeMs).toBe(before);
+    expect(cacheFiles(dir)).toEqual([written]);
+  });
+
+  it('a rebuilt file of the same length never runs the old code: the key is the content, and the old cache is dropped', () => {
+    const file = writeModule(work, 'A');
+    const env = { HOME: work };
+    const dir = join(work, '.cache', 'driftguard', 'v8');
+    load(file, env);
+    const [old] = cacheFiles(dir);
+    writeModule(work, 'B'); // same length: V8 alone would accept the old cache
+    expect(load(file, env)).toEqual({ cache: 'miss', value: 'answer B from bundle.cjs' });
+    const now = cacheFiles(dir);
+    expect(now).toHaveLength(1);
+    expect(now[0]).not.toBe(old);
+    expect(load(file, env)).toEqual({ cache: 'hit', value: 'answer B from bundle.cjs' });
+  });
+
+  it('a damaged cache file is rejected by V8, the code runs from source, and the cache is written anew', () => {
+    const file = writeModule(work, 'A');
+    const env = { HOME: work };
+    const dir = join(work, '.cache', 'driftguard', 'v8');
+    load(file, env);
+    const [name] = cacheFiles(dir);
+    const size = statSync(join(dir, name!)).size;
+    writeFileSync(join(dir, name!), Buffer.alloc(size, 0x5a), { mode: 0o600 });
+    expect(load(file, env)).toEqual({ cache: 'rejected', value: 'answer A from bundle.cjs' });
+    expect(readFileSync(join(dir, name!)).equals(Buffer.alloc(size, 0x5a))).toBe(false);
+    expect(load(file, env)).toEqual({ cache: 'hit', value: 'answer A from bundle.cjs' });
+  });
+
+  it('each profile keeps its own cache', () => {
+    const file = writeModule(work, 'A');
+    const env = { HOME: work };
+    load(file, env, 'run-pr');
+    load(file, env, 'validate');
+    expect(cacheFiles(join(work, '.cache', 'driftguard', 'v8')).map((f) => f.split('-').slice(0, -1).join('-')).sort()).toEqual(['run-pr', 'validate']);
+    expect(load(file, env, 'run-pr').cache).toBe('hit');
+  });
+
+  it("follows Node's own variables: NODE_DISABLE_COMPILE_CACHE turns it off, NODE_COMPILE_CACHE moves it; XDG_CACHE_HOME when absolute", () => {
+    const file = writeModule(work, 'A');
+    expect(load(file, { HOME: join(work, 'h1'), NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual({ cache: 'off', value: 'answer A from bundle.cjs' });
+    expect(() => readdirSync(join(work, 'h1'))).toThrow(/ENOENT/);
+    expect(load(file, { HOME: join(work, 'h2'), NODE_DISABLE_COMPILE_CACHE: '0' }).cache).toBe('miss');
+    load(file, { HOME: join(work, 'h3'), NODE_COMPILE_CACHE: join(work, 'node-cache') });
+    expect(cacheFiles(join(work, 'node-cache', 'driftguard'))).toHaveLength(1);
+    load(file, { HOME: join(work, 'h4'), XDG_CACHE_HOME: join(work, 'xdg') });
+    expect(cacheFiles(join(work, 'xdg', 'driftguard', 'v8'))).toHaveLength(1);
+    // A relative XDG_CACHE_HOME is not a cache folder (the XDG rule): the home's .cache is used.
+    load(file, { HOME: join(work, 'h5'), XDG_CACHE_HOME: 'relative' });
+    expect(cacheFiles(join(work, 'h5', '.cache', 'driftguard', 'v8'))).toHaveLength(1);
+  });
+
+  it('a folder others can write to, or a link, is not trusted: nothing is read or written there', () => {
+    const file = writeModule(work, 'A');
+    const open = join(work, 'open', 'driftguard', 'v8');
+    mkdirSync(open, { recursive: true });
+    chmodSync(open, 0o777);
+    expect(load(file, { HOME: work, XDG_CACHE_HOME: join(work, 'open') })).toEqual({ cache: 'off', value: 'answer A from bundle.cjs' });
+    expect(cacheFiles(open)).toEqual([]);
+
+    const real = join(work, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    mkdirSync(join(work, 'linked', 'driftguard'), { recursive: true });
+    symlinkSync(real, join(work, 'linked', 'driftguard', 'v8'));
+    expect(load(file, { HOME: work, XDG_CACHE_HOME: join(work, 'linked') }).cache).toBe('off');
+    expect(cacheFiles(real)).toEqual([]);
+  });
+
+  it.runIf(process.getuid?.() === 0)("a cache file owned by another user is never read", () => {
+    const file = writeModule(work, 'A');
+    const env = { HOME: work };
+    const dir = join(work, '.cache', 'driftguard', 'v8');
+    load(file, env);
+    const [name] = cacheFiles(dir);
+    chownSync(join(dir, name!), 4242, 4242);
+    expect(load(file, env).cache).toBe('miss');
+    expect(statSync(join(dir, name!)).uid).toBe(0);
+  });
+});
+
+describe('the CLI through bin/driftguard.js', () => {
+  it('caches each command once, answers the same with and without the cache, and leaves a used cache alone', async () => {
+    const env = { XDG_CACHE_HOME: join(work, 'cache') };
+    const dir = join(work, 'cache', 'driftguard', 'v8');
+    const first = await runCli(['validate', '--policy', POLICY], { env });
+    expect(first.code).toBe(0);
+    const [name] = cacheFiles(dir);
+    expect(name).toMatch(/^validate-[0-9a-f]{32}\.v8$/);
+    const mtime = statSync(join(dir, name!)).mtimeMs;
+    const second = await runCli(['validate', '--policy', POLICY], { env });
+    const off = await runCli(['validate', '--policy', POLICY], { env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(second).toEqual(first);
+    expect(off).toEqual(first);
+    expect(statSync(join(dir, name!)).mtimeMs).toBe(mtime);
+    expect(cacheFiles(dir)).toEqual([name]);
+    // A command's user error is the same whether its code came from the cache or not.
+    const bad = await runCli(['validate', '--policy', join(work, 'missing.yaml')], { env });
+    const badAgain = await runCli(['validate', '--policy', join(work, 'missing.yaml')], { env });
+    expect(bad.code).toBe(2);
+    expect(badAgain).toEqual(bad);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(CLI).toMatch(/bin[\\/]driftguard\.js$/);
+  }, 60_000);
+
+  it('a pull request check that loads packages on demand (the shell grammar) gives the same findings from the cache', async () => {
+    const env = { XDG_CACHE_HOME: join(work, 'cache'), GEMINI_API_KEY: '' };
+    const repo = join(work, 'repo');
+    expect((await runCli(['demo', '--dir', repo], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } })).code).toBe(0);
+    mkdirSync(join(repo, 'scripts'));
+    writeFileSync(join(repo, 'scripts', 'deploy.sh'), '#!/bin/sh\necho "deploying to ${DEPLOY_TARGET_ZONE:-eu}"\n');
+    const git = (...args: string[]) => expect(spawnSync('git', args, { cwd: repo, encoding: 'utf8' }).status).toBe(0);
+    git('add', '-A');
+    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'deploy script');
+    const check = (extra: Record<string, string> = {}) => runCli(['run', '--event', 'pr_opened', '--base', 'main', '--dry-run', '--format', 'json'], { cwd: repo, env: { ...env, ...extra } });
+    const findings = (r: { stdout: string }) => JSON.stringify((JSON.parse(r.stdout) as { steps: { findings: unknown[] }[] }).steps.map((s) => s.findings));
+    const first = await check();
+    expect(cacheFiles(join(work, 'cache', 'driftguard', 'v8'))).toEqual([expect.stringMatching(/^run-pr-/)]);
+    const cached = await check();
+    const off = await check({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    for (const r of [first, cached, off]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain('DEPLOY_TARGET_ZONE');
+      expect(r.stdout).toContain('RETRY_BUDGET_MS');
+    }
+    expect(findings(cached)).toBe(findings(first));
+    expect(findings(off)).toBe(findings(first));
+  }, 90_000);
+});
