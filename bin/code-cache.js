@@ -72,8 +72,9 @@ function writeCache(dir, name, profile, data) {
   try {
     writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });
     renameSync(temp, join(dir, name));
+    const mine = new RegExp(`^${profile}-[0-9a-f]{32}\\.v8$`);
     for (const other of readdirSync(dir)) {
-      if (other !== name && other.startsWith(`${profile}-`) && other.endsWith('.v8')) rmSync(join(dir, other), { force: true });
+      if (other !== name && mine.test(other)) rmSync(join(dir, other), { force: true });
     }
   } catch {
     rmSync(temp, { force: true });
@@ -89,7 +90,8 @@ function writeCache(dir, name, profile, data) {
  * and the architecture, so a rebuilt bundle or another Node never reads an old cache (V8 itself
  * checks only the source's length). It is written once, when the process exits, by the first run
  * that had no usable cache: that run's compiled functions, including those compiled on the way.
- * A cache that V8 rejects (other V8 flags) is written anew.
+ * A cache that V8 rejects (other V8 flags) is written anew. Nothing is written on a GitHub-hosted
+ * runner (RUNNER_ENVIRONMENT=github-hosted), whose machine lives for one job.
  *
  * @param {string} file absolute path of the CommonJS file
  * @param {{ profile: string, env?: Record<string, string | undefined> }} options
@@ -101,7 +103,12 @@ export function loadWithCodeCache(file, { profile, env = process.env }) {
   const bytes = readFileSync(file);
   // Most of the bundle is ASCII: read as Latin-1 it needs no UTF-8 decoding.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-  const dir = codeCacheDir(env);
+  let dir;
+  try {
+    dir = codeCacheDir(env);
+  } catch {
+    // no home folder to be found: no cache
+  }
   const usable = dir !== undefined && trustedDir(dir);
   const key = createHash('sha256').update(`driftguard code cache\0${process.version}\0${process.arch}\0${profile}\0`).update(bytes).digest('hex').slice(0, 32);
   const name = `${profile}-${key}.v8`;
@@ -111,7 +118,9 @@ export function loadWithCodeCache(file, { profile, env = process.env }) {
     cachedData,
   });
   const cache = !usable ? 'off' : cachedData === undefined ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
-  if (cache === 'miss' || cache === 'rejected') {
+  // A GitHub-hosted runner is a new machine for every job: a cache written there is never read,
+  // and writing it costs a tenth of the run.
+  if ((cache === 'miss' || cache === 'rejected') && env.RUNNER_ENVIRONMENT !== 'github-hosted') {
     process.once('exit', () => {
       try {
         writeCache(dir, name, profile, script.createCachedData());

@@ -111,7 +111,13 @@ await build({
   supported: { 'dynamic-import': false },
   banner: { js: "const __dgImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
-if (/\bimport\s*\(/.test(readFileSync('dist/cli.cjs', 'utf8'))) throw new Error('dist/cli.cjs holds an import(): bin/code-cache.js cannot run it from the cache');
+const cli = readFileSync('dist/cli.cjs', 'utf8');
+if (/\bimport\s*\(/.test(cli)) throw new Error('dist/cli.cjs holds an import(): bin/code-cache.js cannot run it from the cache');
+// A package left in node_modules is required as CommonJS with Node's rules, where a default import
+// is the whole module.exports object: the sources must import such packages by name.
+for (const [, binding, pkg] of cli.matchAll(/\b(import_[\w$]+) = (?:__toESM\()?require\("([^".][^"]*)"\)/g)) {
+  if (cli.includes(`${binding}.default`)) throw new Error(`dist/cli.cjs uses the default export of ${pkg}, which is required from node_modules: import it by name`);
+}
 // The parser thread is an ES module of its own, with the parser bundled in.
 await build({
   entryPoints: { 'js-worker': 'modules/doc-sync/js-worker.ts' },

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import $RefParser from '@apidevtools/json-schema-ref-parser';
+import { $RefParser } from '@apidevtools/json-schema-ref-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -84,13 +84,15 @@ describe('V8 code cache of the bundle', () => {
     expect(load(file, env)).toEqual({ cache: 'hit', value: 'answer A from bundle.cjs' });
   });
 
-  it('each profile keeps its own cache', () => {
+  it('each profile keeps its own cache, even one whose name starts with another\'s', () => {
     const file = writeModule(work, 'A');
     const env = { HOME: work };
     load(file, env, 'run-pr');
+    load(file, env, 'run');
     load(file, env, 'validate');
-    expect(cacheFiles(join(work, '.cache', 'driftguard', 'v8')).map((f) => f.split('-').slice(0, -1).join('-')).sort()).toEqual(['run-pr', 'validate']);
+    expect(cacheFiles(join(work, '.cache', 'driftguard', 'v8')).map((f) => f.split('-').slice(0, -1).join('-')).sort()).toEqual(['run', 'run-pr', 'validate']);
     expect(load(file, env, 'run-pr').cache).toBe('hit');
+    expect(load(file, env, 'run').cache).toBe('hit');
   });
 
   it("follows Node's own variables: NODE_DISABLE_COMPILE_CACHE turns it off, NODE_COMPILE_CACHE moves it; XDG_CACHE_HOME when absolute", () => {
@@ -105,6 +107,16 @@ describe('V8 code cache of the bundle', () => {
     // A relative XDG_CACHE_HOME is not a cache folder (the XDG rule): the home's .cache is used.
     load(file, { HOME: join(work, 'h5'), XDG_CACHE_HOME: 'relative' });
     expect(cacheFiles(join(work, 'h5', '.cache', 'driftguard', 'v8'))).toHaveLength(1);
+  });
+
+  it('on a GitHub-hosted runner (a new machine each job) a cache is read but never written', () => {
+    const file = writeModule(work, 'A');
+    const dir = join(work, '.cache', 'driftguard', 'v8');
+    expect(load(file, { HOME: work, RUNNER_ENVIRONMENT: 'github-hosted' })).toEqual({ cache: 'miss', value: 'answer A from bundle.cjs' });
+    expect(cacheFiles(dir)).toEqual([]);
+    load(file, { HOME: work, RUNNER_ENVIRONMENT: 'self-hosted' });
+    expect(cacheFiles(dir)).toHaveLength(1);
+    expect(load(file, { HOME: work, RUNNER_ENVIRONMENT: 'github-hosted' }).cache).toBe('hit');
   });
 
   it('a folder others can write to, or a link, is not trusted: nothing is read or written there', () => {

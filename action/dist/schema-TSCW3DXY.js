@@ -1,0 +1,3 @@
+import { createRequire as __dgCreateRequire } from 'node:module'; import { fileURLToPath as __dgFileURLToPath } from 'node:url'; const require = __dgCreateRequire(import.meta.url); const __dgFilename = __dgFileURLToPath(import.meta.url);
+import{a as t}from"./chunk-UPFX7D6Y.js";import"./chunk-CJHQHWST.js";import"./chunk-Q4EQ3HQG.js";import{f as r}from"./chunk-CRO2WMLC.js";import"./chunk-SGW4R6AH.js";import"./chunk-U77BQ7HO.js";import"./chunk-ROW4H4N5.js";import"./chunk-FAXUCEHH.js";import"./chunk-EPQIHWJ7.js";import{a as o}from"./chunk-PV7WERUU.js";import"./chunk-YG2NS7FC.js";async function e(){return process.stdout.write(`${JSON.stringify(r(t),null,2)}
+`),o.pass}export{e as default};
