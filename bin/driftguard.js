@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { loadWithCodeCache } from './code-cache.js';
+import { COMMAND_PROFILES, loadWithCodeCache } from './code-cache.js';
 
 // Node 22.1 and later keep V8's compiled code between runs for the files they load themselves (the
 // parser thread, packages required from node_modules); the CLI bundle has its own cache below.
@@ -32,5 +32,5 @@ if (prCheck) {
 }
 
 // Each command keeps the compiled code of what it runs (bin/code-cache.js).
-const command = /^[a-z][a-z-]{0,30}$/.test(args[0] ?? '') ? args[0] : 'other';
-loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { profile: prCheck ? 'run-pr' : command });
+const profile = prCheck ? 'run-pr' : COMMAND_PROFILES.includes(args[0]) ? args[0] : 'other';
+loadWithCodeCache(fileURLToPath(new URL('../dist/cli.cjs', import.meta.url)), { profile });
